@@ -1,0 +1,131 @@
+/**
+ * The outcomes of generate and refresh, and how a decrypted operator answer becomes one.
+ * Documented operator outcomes that are not faults are statuses here, not errors.
+ */
+import { Uid2Error } from './errors.js';
+import { hasExpired, hideSecretsFromInspect, type Identity, redactIdentity, sealIdentity } from './identity.js';
+import { describeIssues, generateResponseSchema, refreshResponseSchema } from './schemas.js';
+
+/** A new identity: `identityJson` is the exact string to hand to the mobile app's UID2 SDK. */
+export interface IdentityIssued {
+  status: 'success';
+  /** The parsed identity (wire field names, unknown fields kept). */
+  identity: Identity;
+  /** The flat identity JSON object (never the `{status, body}` wrapper), timestamps in integer ms. */
+  identityJson: string;
+}
+
+/** The user opted out: remember it and do not call generate again for this DII. */
+export interface OptedOut {
+  status: 'optout';
+}
+
+/** EUID only: the TCF consent string does not grant what EUID needs. No identity. */
+export interface InsufficientConsent {
+  status: 'insufficient_user_consent';
+}
+
+/** The refresh token has expired: sign the user in again (generate with DII). */
+export interface RefreshTokenExpired {
+  status: 'expired_token';
+  /** The operator's message, when it sent one. */
+  detail?: string;
+}
+
+/** The operator does not accept the refresh token (tampered, unknown key, other environment). */
+export interface RefreshTokenInvalid {
+  status: 'invalid_token';
+  /** The operator's message, when it sent one. */
+  detail?: string;
+}
+
+/**
+ * What `generateToken` resolves to. Switch on `status`.
+ *
+ * @example
+ * ```ts
+ * const result = await client.generateToken({ email });
+ * switch (result.status) {
+ *   case 'success': return reply(result.identityJson);
+ *   case 'optout': return rememberOptOut(email);
+ *   case 'insufficient_user_consent': return replyNoConsent();
+ * }
+ * ```
+ */
+export type GenerateResult = IdentityIssued | OptedOut | InsufficientConsent;
+
+/**
+ * What `refreshToken` resolves to. Switch on `status`.
+ *
+ * @example
+ * ```ts
+ * const result = await client.refreshToken(identityJson);
+ * if (result.status === 'success') session.identityJson = result.identityJson;
+ * else if (result.status === 'optout') forgetIdentityAndRememberOptOut();
+ * else signInAgain(); // expired_token, invalid_token
+ * ```
+ */
+export type RefreshResult = IdentityIssued | OptedOut | RefreshTokenExpired | RefreshTokenInvalid;
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Uid2Error('UID2_RESPONSE_INVALID', 'decrypted response is not valid JSON');
+  }
+}
+
+/** Builds a success result from an already validated body, keeping the operator's field order. */
+export function identityIssued(body: Identity): IdentityIssued {
+  const identity = sealIdentity(body);
+  const result: IdentityIssued = { status: 'success', identity, identityJson: JSON.stringify(body) };
+  return hideSecretsFromInspect(result, () => ({
+    status: 'success',
+    identity: redactIdentity(identity),
+    identityJson: `[redacted ${result.identityJson.length} chars]`,
+  }));
+}
+
+/** Turns a decrypted `/v2/token/generate` JSON text into a {@link GenerateResult}. */
+export function interpretGenerateResponse(jsonText: string): GenerateResult {
+  const raw = parseJson(jsonText);
+  const checked = generateResponseSchema.safeParse(raw);
+  if (!checked.success) {
+    throw new Uid2Error(
+      'UID2_RESPONSE_INVALID',
+      `generate response failed validation: ${describeIssues(checked.error)}`,
+    );
+  }
+  if (checked.data.status === 'success') return identityIssued((raw as { body: Identity }).body);
+  return { status: checked.data.status };
+}
+
+/**
+ * Turns a decrypted `/v2/token/refresh` JSON text into a {@link RefreshResult}. Like the Java client, a
+ * "success" whose identity has already expired at `now` is refused (`UID2_RESPONSE_INVALID`): it would be
+ * useless to the app and usually means the local clock is far off.
+ */
+export function interpretRefreshResponse(jsonText: string, now: number): RefreshResult {
+  const raw = parseJson(jsonText);
+  const checked = refreshResponseSchema.safeParse(raw);
+  if (!checked.success) {
+    throw new Uid2Error('UID2_RESPONSE_INVALID', `refresh response failed validation: ${describeIssues(checked.error)}`);
+  }
+  const data = checked.data;
+  switch (data.status) {
+    case 'success': {
+      const body = (raw as { body: Identity }).body;
+      if (hasExpired(body, now) || now > body.refresh_expires) {
+        throw new Uid2Error(
+          'UID2_RESPONSE_INVALID',
+          'refreshed identity is already expired at the local clock (is the clock far ahead?)',
+        );
+      }
+      return identityIssued(body);
+    }
+    case 'optout':
+      return { status: 'optout' };
+    default:
+      return data.message === undefined ? { status: data.status } : { status: data.status, detail: data.message };
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * zod schemas for what comes off the wire (decrypted responses) and for stored identities.
+ * The only file that imports zod. Unknown fields are kept (loose objects), as the operator adds fields
+ * over time and the mobile SDKs ignore them.
+ */
+import * as z from 'zod';
+
+/** Standard base64 with padding of a 16-, 24- or 32-byte AES key (the operator issues 32 bytes). */
+const AES_KEY_BASE64 = /^(?:[A-Za-z0-9+/]{22}==|[A-Za-z0-9+/]{32}|[A-Za-z0-9+/]{43}=)$/;
+
+/** Epoch milliseconds: a JSON number that is a safe integer (no fraction, no exponent value). */
+const epochMs = z.int();
+
+const identityFields = {
+  advertising_token: z.string().min(1),
+  refresh_token: z.string().min(1),
+  identity_expires: epochMs,
+  refresh_expires: epochMs,
+  refresh_from: epochMs,
+};
+
+/** A v2 identity as the operator issues it: all six fields the mobile SDKs require. */
+export const issuedIdentitySchema = z.looseObject({
+  ...identityFields,
+  refresh_response_key: z.string().regex(AES_KEY_BASE64),
+});
+
+/** A stored identity: a v1 identity has no `refresh_response_key` (its refresh answers are plain JSON). */
+export const storedIdentitySchema = z.looseObject({
+  ...identityFields,
+  refresh_response_key: z.string().regex(AES_KEY_BASE64).optional(),
+});
+
+const withStatus = <S extends string>(status: S) => z.looseObject({ status: z.literal(status) });
+
+/** Decrypted `/v2/token/generate` 200 answers (PROTOCOL.md §5.1). */
+export const generateResponseSchema = z.discriminatedUnion('status', [
+  z.looseObject({ status: z.literal('success'), body: issuedIdentitySchema }),
+  withStatus('optout'),
+  withStatus('insufficient_user_consent'),
+]);
+
+/**
+ * Decrypted `/v2/token/refresh` 200 answers (PROTOCOL.md §5.2). The operator sends `expired_token` and
+ * `invalid_token` as HTTP 400, but the mobile SDKs also accept them inside a 200, so we do too.
+ */
+export const refreshResponseSchema = z.discriminatedUnion('status', [
+  z.looseObject({ status: z.literal('success'), body: issuedIdentitySchema }),
+  withStatus('optout'),
+  z.looseObject({ status: z.literal('expired_token'), message: z.string().optional() }),
+  z.looseObject({ status: z.literal('invalid_token'), message: z.string().optional() }),
+]);
+
+/** A plain-JSON operator error body (`{"status":"client_error","message":"..."}`). */
+export const operatorErrorSchema = z.looseObject({
+  status: z.string().optional(),
+  message: z.string().optional(),
+});
+
+export type IssuedIdentityShape = z.infer<typeof issuedIdentitySchema>;
+export type StoredIdentityShape = z.infer<typeof storedIdentitySchema>;
+export type GenerateResponseShape = z.infer<typeof generateResponseSchema>;
+export type RefreshResponseShape = z.infer<typeof refreshResponseSchema>;
+
+/** Describes a zod failure by paths and issue codes only, never by values. */
+export function describeIssues(error: z.ZodError): string {
+  const parts = error.issues.slice(0, 5).map((issue) => {
+    const path = issue.path.length === 0 ? '(root)' : issue.path.map(String).join('.');
+    return `${path}: ${issue.code}`;
+  });
+  const more = error.issues.length > 5 ? ` (+${error.issues.length - 5} more)` : '';
+  return parts.join('; ') + more;
+}
