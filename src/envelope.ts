@@ -8,7 +8,13 @@
  * Crypto comes from node:crypto only; no I/O happens here. `now`, `nonce` and `iv` options exist so that
  * tests can reproduce vectors byte for byte; production code leaves them unset.
  */
-import { createCipheriv, createDecipheriv, randomFillSync, timingSafeEqual } from 'node:crypto';
+import {
+  type CipherGCMTypes,
+  createCipheriv,
+  createDecipheriv,
+  randomFillSync,
+  timingSafeEqual,
+} from 'node:crypto';
 import { Uid2Error, type Uid2ErrorCode } from './errors.js';
 import { type GenerateInput, type TokenGenerateRequest, toTokenGenerateRequest } from './input.js';
 import {
@@ -57,7 +63,11 @@ export interface EncryptedRequest {
  * Decodes and checks a client secret: standard base64 of exactly 32 bytes.
  * Throws a {@link Uid2Error} with `code` (default `UID2_INVALID_CONFIG`) and never the value.
  */
-export function decodeSecretKey(secret: SecretKeyInput, what = 'secretKey', code: Uid2ErrorCode = 'UID2_INVALID_CONFIG'): Buffer {
+export function decodeSecretKey(
+  secret: SecretKeyInput,
+  what = 'secretKey',
+  code: Uid2ErrorCode = 'UID2_INVALID_CONFIG',
+): Buffer {
   if (secret instanceof Uint8Array) {
     if (secret.length !== 32) throw new Uid2Error(code, `${what} must be 32 bytes (got ${secret.length})`);
     return Buffer.from(secret);
@@ -74,7 +84,7 @@ export function decodeBase64Strict(text: string): Buffer | null {
   return Buffer.from(text, 'base64');
 }
 
-function cipherKeyFor(key: Uint8Array): string {
+function cipherKeyFor(key: Uint8Array): CipherGCMTypes {
   switch (key.length) {
     case 16:
       return 'aes-128-gcm';
@@ -119,7 +129,8 @@ function randomBytesFor(options: RequestEnvelopeOptions): { nonce: Uint8Array; i
   if (options.iv !== undefined && options.iv.length !== IV_LENGTH) {
     throw new Uid2Error('UID2_INVALID_INPUT', `iv must be ${IV_LENGTH} bytes`);
   }
-  if (options.nonce !== undefined && options.iv !== undefined) return { nonce: options.nonce, iv: options.iv };
+  if (options.nonce !== undefined && options.iv !== undefined)
+    return { nonce: options.nonce, iv: options.iv };
   // One random fill serves both the nonce and the IV.
   const random = randomFillSync(Buffer.allocUnsafe(NONCE_LENGTH + IV_LENGTH));
   return {
@@ -219,7 +230,11 @@ export interface OpenedResponse {
  * Decrypts a generate response envelope and checks its nonce in constant time.
  * Throws `UID2_DECRYPT_FAILED` (fixed message, no cause) or `UID2_NONCE_MISMATCH`.
  */
-export function openGenerateResponse(key: Uint8Array, body: string | Uint8Array, nonce: Uint8Array): OpenedResponse {
+export function openGenerateResponse(
+  key: Uint8Array,
+  body: string | Uint8Array,
+  nonce: Uint8Array,
+): OpenedResponse {
   const plaintext = gcmOpen(key, responseBytes(body));
   if (plaintext === null || plaintext.length < PREFIX_LENGTH) {
     throw new Uid2Error('UID2_DECRYPT_FAILED', 'decryption failed');
@@ -281,7 +296,10 @@ export function decryptTokenRefreshResponse(
   }
   const key = decodeBase64Strict(refreshResponseKey);
   if (key === null || ![16, 24, 32].includes(key.length)) {
-    throw new Uid2Error('UID2_INVALID_INPUT', 'refresh_response_key must be standard base64 of a 16-, 24- or 32-byte key');
+    throw new Uid2Error(
+      'UID2_INVALID_INPUT',
+      'refresh_response_key must be standard base64 of a 16-, 24- or 32-byte key',
+    );
   }
   return interpretRefreshResponse(openRefreshResponse(key, body), now);
 }

@@ -44,7 +44,8 @@ const SECRET_FIELDS: ReadonlySet<string> = new Set([
 export function redactIdentity(identity: Identity): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(identity)) {
-    out[key] = SECRET_FIELDS.has(key) && typeof value === 'string' ? `[redacted ${value.length} chars]` : value;
+    out[key] =
+      SECRET_FIELDS.has(key) && typeof value === 'string' ? `[redacted ${value.length} chars]` : value;
   }
   return out;
 }

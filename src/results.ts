@@ -3,7 +3,13 @@
  * Documented operator outcomes that are not faults are statuses here, not errors.
  */
 import { Uid2Error } from './errors.js';
-import { hasExpired, hideSecretsFromInspect, type Identity, redactIdentity, sealIdentity } from './identity.js';
+import {
+  hasExpired,
+  hideSecretsFromInspect,
+  type Identity,
+  redactIdentity,
+  sealIdentity,
+} from './identity.js';
 import { describeIssues, generateResponseSchema, refreshResponseSchema } from './schemas.js';
 
 /** A new identity: `identityJson` is the exact string to hand to the mobile app's UID2 SDK. */
@@ -109,7 +115,10 @@ export function interpretRefreshResponse(jsonText: string, now: number): Refresh
   const raw = parseJson(jsonText);
   const checked = refreshResponseSchema.safeParse(raw);
   if (!checked.success) {
-    throw new Uid2Error('UID2_RESPONSE_INVALID', `refresh response failed validation: ${describeIssues(checked.error)}`);
+    throw new Uid2Error(
+      'UID2_RESPONSE_INVALID',
+      `refresh response failed validation: ${describeIssues(checked.error)}`,
+    );
   }
   const data = checked.data;
   switch (data.status) {
@@ -126,6 +135,8 @@ export function interpretRefreshResponse(jsonText: string, now: number): Refresh
     case 'optout':
       return { status: 'optout' };
     default:
-      return data.message === undefined ? { status: data.status } : { status: data.status, detail: data.message };
+      return data.message === undefined
+        ? { status: data.status }
+        : { status: data.status, detail: data.message };
   }
 }
