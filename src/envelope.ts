@@ -38,6 +38,11 @@ export const PREFIX_LENGTH = 16;
 const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const SECRET_BASE64 = /^[A-Za-z0-9+/]{43}=$/;
 
+/** One fixed message and no cause for every decryption failure: nothing to leak, nothing to tell apart. */
+function decryptFailed(): Uid2Error {
+  return new Uid2Error('UID2_DECRYPT_FAILED', 'decryption failed');
+}
+
 /** A secret given as base64 text (as UID2 issues it) or as its 32 raw bytes. */
 export type SecretKeyInput = string | Uint8Array;
 
@@ -93,7 +98,7 @@ function cipherKeyFor(key: Uint8Array): CipherGCMTypes {
     case 32:
       return 'aes-256-gcm';
     default:
-      throw new Uid2Error('UID2_DECRYPT_FAILED', 'decryption failed');
+      throw decryptFailed();
   }
 }
 
@@ -214,7 +219,7 @@ export function encryptTokenGenerateRequest(
 function responseBytes(body: string | Uint8Array): Uint8Array {
   if (typeof body !== 'string') return body;
   const decoded = decodeBase64Strict(body.trim());
-  if (decoded === null) throw new Uid2Error('UID2_DECRYPT_FAILED', 'response body is not valid base64');
+  if (decoded === null) throw decryptFailed();
   return decoded;
 }
 
@@ -237,7 +242,7 @@ export function openGenerateResponse(
 ): OpenedResponse {
   const plaintext = gcmOpen(key, responseBytes(body));
   if (plaintext === null || plaintext.length < PREFIX_LENGTH) {
-    throw new Uid2Error('UID2_DECRYPT_FAILED', 'decryption failed');
+    throw decryptFailed();
   }
   if (nonce.length !== NONCE_LENGTH || !timingSafeEqual(plaintext.subarray(8, PREFIX_LENGTH), nonce)) {
     throw new Uid2Error('UID2_NONCE_MISMATCH', 'response nonce does not match the request nonce');
@@ -269,7 +274,7 @@ export function decryptTokenGenerateResponse(
 /** Decrypts a refresh response envelope (no prefix) to its JSON text. Throws `UID2_DECRYPT_FAILED`. */
 export function openRefreshResponse(key: Uint8Array, body: string | Uint8Array): string {
   const plaintext = gcmOpen(key, responseBytes(body));
-  if (plaintext === null) throw new Uid2Error('UID2_DECRYPT_FAILED', 'decryption failed');
+  if (plaintext === null) throw decryptFailed();
   return plaintext.toString('utf8');
 }
 

@@ -72,7 +72,6 @@ const HEX_HASH = /^[0-9A-Fa-f]{64}$/;
 // TCF strings are base64url segments joined by dots; some tools emit standard base64.
 const TCF_STRING = /^[A-Za-z0-9_.+/=-]{1,8192}$/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const MAX_EMAIL_LENGTH = 4096;
 
 function invalid(message: string): Uid2Error {
   return new Uid2Error('UID2_INVALID_INPUT', message);
@@ -154,7 +153,6 @@ export function sha256Base64(value: string): string {
  */
 export function hashEmail(email: string): string {
   if (typeof email !== 'string') throw invalid('email must be a string');
-  if (email.length > MAX_EMAIL_LENGTH) throw invalid(`email is longer than ${MAX_EMAIL_LENGTH} characters`);
   if (LONE_SURROGATE.test(email)) throw invalid('email is not well-formed Unicode (lone surrogate)');
   const normalized = normalizeEmail(email);
   if (normalized === null) throw invalid('email is not a valid email address');
