@@ -1,0 +1,214 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { gcmOpen, sealGenerateResponse, sealRefreshResponse, sealRequestEnvelope } from '../src/envelope.js';
+import {
+  decryptTokenGenerateResponse,
+  decryptTokenRefreshResponse,
+  hashEmail,
+  normalizeEmail,
+  parseIdentity,
+  Uid2Error,
+  type Uid2ErrorCode,
+} from '../src/index.js';
+import { toTokenGenerateRequest } from '../src/input.js';
+
+const key = Buffer.alloc(32, 0x5a);
+const secret = key.toString('base64');
+const nonce = Buffer.from('0102030405060708', 'hex');
+const runs = { numRuns: 300 };
+
+function codeOf(run: () => unknown): Uid2ErrorCode | 'ok' {
+  try {
+    run();
+    return 'ok';
+  } catch (err) {
+    if (!(err instanceof Uid2Error)) throw err;
+    return err.code;
+  }
+}
+
+const validBody = sealGenerateResponse(
+  key,
+  Date.now(),
+  nonce,
+  JSON.stringify({
+    body: {
+      advertising_token: 'A4AAAA',
+      refresh_token: 'AAAAAA',
+      identity_expires: 2,
+      refresh_expires: 3,
+      refresh_from: 1,
+      refresh_response_key: secret,
+    },
+    status: 'success',
+  }),
+);
+
+describe('decrypt functions only ever throw Uid2Error', () => {
+  it('arbitrary strings and bytes give UID2_DECRYPT_FAILED', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 400 }),
+          fc.uint8Array({ maxLength: 400 }),
+          fc.base64String({ maxLength: 400 }),
+        ),
+        (body) => {
+          expect(codeOf(() => decryptTokenGenerateResponse(secret, body, nonce))).toBe('UID2_DECRYPT_FAILED');
+          expect(codeOf(() => decryptTokenRefreshResponse(body, secret))).toBe('UID2_DECRYPT_FAILED');
+        },
+      ),
+      runs,
+    );
+  });
+
+  it('mutated valid envelopes (flip, cut, extend) give UID2_DECRYPT_FAILED', () => {
+    fc.assert(
+      fc.property(
+        fc.nat({ max: validBody.length - 1 }),
+        fc.integer({ min: 1, max: 255 }),
+        fc.constantFrom('flip', 'cut', 'extend'),
+        (index, mask, how) => {
+          let mutated: Buffer;
+          if (how === 'flip') {
+            mutated = Buffer.from(validBody);
+            mutated[index] = (mutated[index] ?? 0) ^ mask;
+          } else if (how === 'cut') {
+            mutated = validBody.subarray(0, index);
+          } else {
+            mutated = Buffer.concat([validBody, Buffer.from([mask])]);
+          }
+          expect(codeOf(() => decryptTokenGenerateResponse(secret, mutated.toString('base64'), nonce))).toBe(
+            'UID2_DECRYPT_FAILED',
+          );
+        },
+      ),
+      runs,
+    );
+    expect(codeOf(() => decryptTokenGenerateResponse(secret, validBody.toString('base64'), nonce))).toBe(
+      'ok',
+    );
+  });
+
+  it('correctly encrypted arbitrary JSON gives a result or UID2_RESPONSE_INVALID, nothing else', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.jsonValue(), fc.record({ status: fc.string(), body: fc.jsonValue() })),
+        (value) => {
+          const json = JSON.stringify(value) ?? 'null';
+          const generate = sealGenerateResponse(key, 0, nonce, json).toString('base64');
+          expect(['ok', 'UID2_RESPONSE_INVALID']).toContain(
+            codeOf(() => decryptTokenGenerateResponse(secret, generate, nonce)),
+          );
+          const refresh = sealRefreshResponse(key, json).toString('base64');
+          expect(['ok', 'UID2_RESPONSE_INVALID']).toContain(
+            codeOf(() => decryptTokenRefreshResponse(refresh, secret, { now: 0 })),
+          );
+        },
+      ),
+      runs,
+    );
+  });
+
+  it('a wrong nonce is always UID2_NONCE_MISMATCH', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 8, maxLength: 8 }), (other) => {
+        fc.pre(!Buffer.from(other).equals(nonce));
+        expect(codeOf(() => decryptTokenGenerateResponse(secret, validBody.toString('base64'), other))).toBe(
+          'UID2_NONCE_MISMATCH',
+        );
+      }),
+      runs,
+    );
+  });
+
+  it('parseIdentity on arbitrary JSON gives an identity or UID2_INVALID_IDENTITY', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.jsonValue().map((v) => JSON.stringify(v) ?? ''),
+        ),
+        (text) => {
+          expect(['ok', 'UID2_INVALID_IDENTITY']).toContain(codeOf(() => parseIdentity(text)));
+        },
+      ),
+      runs,
+    );
+  });
+});
+
+describe('normalisation never throws anything but UID2_INVALID_INPUT', () => {
+  const anyString = fc.oneof(
+    fc.string({ unit: 'grapheme', maxLength: 80 }),
+    fc.string({ unit: 'binary', maxLength: 80 }),
+    fc.string({
+      unit: fc.constantFrom('a', 'B', ' ', '@', '.', '+', '\t', '\0', '\u00c4', '\ud800'),
+      maxLength: 40,
+    }),
+    fc.emailAddress(),
+  );
+
+  it('normalizeEmail returns a string or null and is idempotent', () => {
+    fc.assert(
+      fc.property(anyString, (value) => {
+        const once = normalizeEmail(value);
+        if (once !== null) expect(normalizeEmail(once)).toBe(once);
+        expect(['ok', 'UID2_INVALID_INPUT']).toContain(codeOf(() => hashEmail(value)));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('every input shape: only UID2_INVALID_INPUT', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('email', 'phone', 'emailHash', 'phoneHash'),
+        anyString,
+        fc.option(anyString),
+        (field, value, consent) => {
+          const input = consent === null ? { [field]: value } : { [field]: value, tcfConsentString: consent };
+          expect(['ok', 'UID2_INVALID_INPUT']).toContain(
+            codeOf(() => toTokenGenerateRequest(input as never)),
+          );
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('a huge input is handled', () => {
+    const huge = `${'a'.repeat(2_000_000)}@example.com`;
+    expect(hashEmail(huge)).toHaveLength(44);
+    expect(codeOf(() => toTokenGenerateRequest({ phone: '+1'.repeat(1_000_000) }))).toBe(
+      'UID2_INVALID_INPUT',
+    );
+  });
+});
+
+describe('envelope round trips', () => {
+  it('any JSON sealed into a request envelope opens to the same JSON, timestamp and nonce', () => {
+    fc.assert(
+      fc.property(
+        fc.jsonValue(),
+        fc.uint8Array({ minLength: 8, maxLength: 8 }),
+        fc.integer({ min: 0, max: 2 ** 47 }),
+        (value, n, now) => {
+          const json = JSON.stringify(value) ?? 'null';
+          const { bytes } = sealRequestEnvelope(key, json, { now, nonce: n });
+          expect(bytes[0]).toBe(1);
+          expect(bytes.length).toBe(45 + Buffer.byteLength(json));
+          const plain = gcmOpen(key, bytes, 1)!;
+          expect(Number(plain.readBigInt64BE(0))).toBe(now);
+          expect(plain.subarray(8, 16)).toEqual(Buffer.from(n));
+          expect(plain.toString('utf8', 16)).toBe(json);
+        },
+      ),
+      runs,
+    );
+  });
+});
+
+it('codeOf lets any other error through, so the properties above can fail', () => {
+  expect(() => codeOf(() => JSON.parse('{'))).toThrow(SyntaxError);
+});
