@@ -142,6 +142,7 @@ export class PublisherClient {
       maxRetryAfterMs: DEFAULTS.maxRetryAfterMs,
       backoffBaseMs: DEFAULTS.backoffBaseMs,
       clock: this.#clock,
+      clockOffset: () => this.#offsetMs,
       ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
     });
   }

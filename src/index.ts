@@ -4,6 +4,11 @@
  */
 export { type CallOptions, PublisherClient, type PublisherClientOptions } from './client.js';
 export {
+  DIAGNOSTICS_CHANNELS,
+  type RequestEndEvent,
+  type RequestStartEvent,
+} from './diagnostics.js';
+export {
   decryptTokenGenerateResponse,
   decryptTokenRefreshResponse,
   type EncryptedRequest,

@@ -6,6 +6,7 @@
  * timestamp), because a v2 envelope is single-use and time-bound.
  */
 import { Agent, type Dispatcher } from 'undici';
+import { publishEnd, publishStart } from './diagnostics.js';
 import { Uid2Error, type Uid2ErrorCode } from './errors.js';
 import { operatorErrorSchema } from './schemas.js';
 
@@ -27,6 +28,8 @@ export interface TransportOptions {
   backoffBaseMs: number;
   /** The local clock (epoch ms) used to time-stamp attempts. */
   clock: () => number;
+  /** The client's current offset to the operator's clock, for diagnostics events. */
+  clockOffset: () => number;
 }
 
 /** One request to send: built anew for every attempt. */
@@ -165,16 +168,30 @@ export class Transport {
     const { retries } = this.#options;
     for (let retry = 0; ; retry++) {
       const outgoing = build();
-      scope.attempts++;
+      const attempt = ++scope.attempts;
+      const endpoint = path.endsWith('refresh') ? 'refresh' : 'generate';
+      const started = performance.now();
+      const end = (outcome: { httpStatus: number } | { errorCode: Uid2ErrorCode }) =>
+        publishEnd(() => ({
+          endpoint,
+          attempt,
+          ...outcome,
+          durationMs: performance.now() - started,
+          clockOffsetMs: this.#options.clockOffset(),
+        }));
+      publishStart({ endpoint, attempt });
       let response: AttemptResponse<C>;
       try {
         response = await this.#attempt(scope, path, outgoing);
       } catch (err) {
         const failure = this.#toTransportError(scope, err);
-        if (!failure.retryable || retry >= retries || !(await this.#backoff(scope, retry, undefined)))
+        end({ errorCode: failure.code });
+        if (!failure.retryable || retry >= retries || !(await this.#backoff(scope, retry, undefined))) {
           throw failure;
+        }
         continue;
       }
+      end({ httpStatus: response.statusCode });
       if (!RETRY_STATUSES(response.statusCode) || retry >= retries) return response;
       const retryAfter = parseRetryAfter(headerValue(response.retryAfter));
       if (!(await this.#backoff(scope, retry, retryAfter))) return response;

@@ -1,0 +1,58 @@
+/**
+ * Observability without secrets: `node:diagnostics_channel` events for every HTTP attempt.
+ * Publishing costs nothing while nobody subscribes. Payloads hold names, numbers and codes only.
+ */
+import { channel } from 'node:diagnostics_channel';
+import type { Uid2ErrorCode } from './errors.js';
+
+/** Names of the channels this library publishes on. */
+export const DIAGNOSTICS_CHANNELS = Object.freeze({
+  requestStart: 'uid2-publisher:request:start',
+  requestEnd: 'uid2-publisher:request:end',
+});
+
+/** Published on `uid2-publisher:request:start` before each HTTP attempt. */
+export interface RequestStartEvent {
+  /** `generate` or `refresh`. */
+  endpoint: 'generate' | 'refresh';
+  /** 1 for the first attempt of a call, 2 for its first retry, ... */
+  attempt: number;
+}
+
+/**
+ * Published on `uid2-publisher:request:end` after each HTTP attempt.
+ *
+ * @example
+ * ```ts
+ * import { subscribe } from 'node:diagnostics_channel';
+ * import { DIAGNOSTICS_CHANNELS, type RequestEndEvent } from 'uid2-publisher';
+ *
+ * subscribe(DIAGNOSTICS_CHANNELS.requestEnd, (message) => {
+ *   const event = message as RequestEndEvent;
+ *   metrics.histogram('uid2.request.ms', event.durationMs, { endpoint: event.endpoint, code: event.errorCode ?? String(event.httpStatus) });
+ * });
+ * ```
+ */
+export interface RequestEndEvent extends RequestStartEvent {
+  /** The HTTP status, when an answer arrived. */
+  httpStatus?: number;
+  /** The error code, when the attempt failed below HTTP (network, timeout, abort, too large). */
+  errorCode?: Uid2ErrorCode;
+  /** Duration of the attempt, ms. */
+  durationMs: number;
+  /** The client's learned offset to the operator's clock, ms. */
+  clockOffsetMs: number;
+}
+
+const startChannel = channel(DIAGNOSTICS_CHANNELS.requestStart);
+const endChannel = channel(DIAGNOSTICS_CHANNELS.requestEnd);
+
+/** Publishes a start event if anyone listens. */
+export function publishStart(event: RequestStartEvent): void {
+  if (startChannel.hasSubscribers) startChannel.publish(event);
+}
+
+/** Publishes an end event if anyone listens; the payload is built only then. */
+export function publishEnd(build: () => RequestEndEvent): void {
+  if (endChannel.hasSubscribers) endChannel.publish(build());
+}
