@@ -1,6 +1,16 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
 export default defineConfig({
+  resolve: {
+    // Examples import the package by name; in tests that name means the sources, not dist/.
+    alias: [
+      { find: /^uid2-publisher\/testing$/, replacement: source('./src/testing/index.ts') },
+      { find: /^uid2-publisher$/, replacement: source('./src/index.ts') },
+    ],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     // Two cores on CI: forks keep servers and sockets of one file away from another.

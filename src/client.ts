@@ -51,6 +51,11 @@ export interface PublisherClientOptions {
   secretKey: string;
   /** Deadline of a whole call, every attempt and backoff included. Default 5000. */
   timeoutMs?: number;
+  /**
+   * Longest one HTTP attempt may take before it is abandoned and, if time is left, retried.
+   * Default: half of `timeoutMs`.
+   */
+  attemptTimeoutMs?: number;
   /** Extra attempts after the first on connection failures, 429 and 5xx. Default 2; 0 disables. */
   retries?: number;
   /** Largest response body read before failing with `UID2_RESPONSE_TOO_LARGE`. Default 65536. */
@@ -131,6 +136,13 @@ export class PublisherClient {
       apiKey: this.#apiKey,
       clientVersion: CLIENT_VERSION_HEADER,
       timeoutMs: this.#timeoutMs,
+      attemptTimeoutMs: integerOption(
+        'attemptTimeoutMs',
+        options.attemptTimeoutMs,
+        Math.ceil(this.#timeoutMs * DEFAULTS.attemptShare),
+        1,
+        this.#timeoutMs,
+      ),
       retries: integerOption('retries', options.retries, DEFAULTS.retries, 0, 10),
       maxResponseBytes: integerOption(
         'maxResponseBytes',

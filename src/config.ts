@@ -7,6 +7,8 @@ import { Uid2Error } from './errors.js';
 /** Defaults of the client options, in one place for code and docs. */
 export const DEFAULTS = Object.freeze({
   timeoutMs: 5_000,
+  /** Share of `timeoutMs` one attempt may use when `attemptTimeoutMs` is not set. */
+  attemptShare: 0.5,
   retries: 2,
   maxResponseBytes: 64 * 1024,
   maxRetryAfterMs: 2_000,

@@ -19,6 +19,8 @@ export interface TransportOptions {
   apiKey: string;
   clientVersion: string;
   timeoutMs: number;
+  /** Longest a single attempt may take before it is abandoned (and retried if time is left). */
+  attemptTimeoutMs: number;
   retries: number;
   maxResponseBytes: number;
   dispatcher?: Dispatcher;
@@ -215,6 +217,27 @@ export class Transport {
     path: string,
     outgoing: OutgoingRequest<C>,
   ): Promise<AttemptResponse<C>> {
+    // A stalled attempt (e.g. a dead keep-alive socket) is abandoned early so a retry fits the deadline.
+    const attemptMs = Math.max(1, Math.min(this.#options.attemptTimeoutMs, scope.remainingMs()));
+    const attemptController = new AbortController();
+    const timer = setTimeout(() => attemptController.abort(new Error('attempt timed out')), attemptMs);
+    try {
+      return await this.#exchange(AbortSignal.any([scope.signal, attemptController.signal]), path, outgoing);
+    } catch (err) {
+      if (attemptController.signal.aborted && !scope.signal.aborted) {
+        throw new Uid2Error('UID2_TIMEOUT', `no complete answer within attemptTimeoutMs (${attemptMs} ms)`);
+      }
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #exchange<C>(
+    signal: AbortSignal,
+    path: string,
+    outgoing: OutgoingRequest<C>,
+  ): Promise<AttemptResponse<C>> {
     const sentAt = this.#options.clock();
     const res = await this.#dispatcher.request({
       origin: this.#options.origin,
@@ -226,7 +249,7 @@ export class Transport {
         'x-uid2-client-version': this.#options.clientVersion,
       },
       body: outgoing.body,
-      signal: scope.signal,
+      signal,
     });
     const receivedAt = this.#options.clock();
     const body = await this.#readBody(res);
