@@ -1,0 +1,213 @@
+/**
+ * Token minting and decoding, shaped like the real operator's (PROTOCOL.md §3.3, §3.4) so that nothing
+ * downstream can tell them apart by length or prefix:
+ *
+ * - advertising token: base64url, no padding, 163 bytes: `scope<<4|type<<2|3`, 0x80 (V4), key id (4),
+ *   then AES-GCM IV(12) || ciphertext(129) || tag(16) under an operator key;
+ * - inner refresh token: 124 bytes, 168 base64 chars: same first byte, 112 (V3), refresh key id (4),
+ *   AES-GCM over the 90-byte payload below;
+ * - outer refresh token: 388 base64 chars: scope byte, refresh key id (int32 BE), AES-GCM over
+ *   `{"refresh_response_key":"…","refresh_token":"<inner>"}`.
+ *
+ * Both refresh layers use the current refresh key, so a token cannot be forged or edited, and rotating
+ * the key makes every earlier token unknown (the operator's "Generator … does not exist" error).
+ */
+import { randomBytes, randomInt } from 'node:crypto';
+import { gcmEncrypt, gcmOpen, IV_LENGTH } from '../envelope.js';
+import type { IdentityType } from './identities.js';
+import type { OperatorScope } from './options.js';
+import { javaBase64Decode } from './request-envelope.js';
+
+/** Byte 1 of an inner refresh token (TokenVersion.V3). */
+const REFRESH_TOKEN_VERSION = 112;
+/** Byte 1 of an advertising token (TokenVersion.V4). */
+const ADVERTISING_TOKEN_VERSION = 0x80;
+const REFRESH_PAYLOAD_LENGTH = 90;
+const INNER_TOKEN_LENGTH = 124;
+const AD_PAYLOAD_LENGTH = 129;
+
+/** What an inner refresh token carries. */
+export interface RefreshClaims {
+  scope: OperatorScope;
+  type: IdentityType;
+  /** SHA-256(identity hash || salt): the identity without its DII hash. */
+  firstLevelHash: Buffer;
+  siteId: number;
+  createdAt: number;
+  /** `refresh_expires` of the identity; the token is dead once `expiresAt < now`. */
+  expiresAt: number;
+  /** When the identity was first generated; kept across refreshes. */
+  establishedAt: number;
+}
+
+/** Stage-1 outcome of a 388-char refresh body (V2RequestUtil.parseRefreshRequest). */
+export type OuterTokenResult =
+  | { ok: true; innerToken: string | null; responseKey: Buffer }
+  | { ok: false; message: string };
+
+function typeByte(scope: OperatorScope, type: IdentityType): number {
+  return ((scope === 'euid' ? 1 : 0) << 4) | ((type === 'phone' ? 1 : 0) << 2) | 3;
+}
+
+function seal(key: Buffer, plaintext: Buffer): Buffer {
+  const iv = randomBytes(IV_LENGTH);
+  return Buffer.concat([iv, gcmEncrypt(key, iv, plaintext)]);
+}
+
+/** Random positive int32 key ids, so tokens of two local operators never share a key id. */
+function newKeyId(): number {
+  return randomInt(1000, 0x7fffffff);
+}
+
+/** Holds the operator's keys and mints and opens its tokens. */
+export class TokenService {
+  readonly scope: OperatorScope;
+  readonly #refreshKeys = new Map<number, Buffer>();
+  #refreshKeyId: number;
+  readonly #adKeyId = newKeyId();
+  readonly #adKey = randomBytes(32);
+
+  constructor(scope: OperatorScope) {
+    this.scope = scope;
+    this.#refreshKeyId = newKeyId();
+    this.#refreshKeys.set(this.#refreshKeyId, randomBytes(32));
+  }
+
+  /** The id of the key new refresh tokens are sealed with. */
+  get refreshKeyId(): number {
+    return this.#refreshKeyId;
+  }
+
+  /** Ids of every refresh key still accepted. */
+  get refreshKeyIds(): number[] {
+    return [...this.#refreshKeys.keys()];
+  }
+
+  /** Makes a new refresh key current; without `keepOld`, every earlier refresh token stops working. */
+  rotateRefreshKey(keepOld: boolean): number {
+    if (!keepOld) this.#refreshKeys.clear();
+    let id = newKeyId();
+    while (this.#refreshKeys.has(id)) id = newKeyId();
+    this.#refreshKeys.set(id, randomBytes(32));
+    this.#refreshKeyId = id;
+    return id;
+  }
+
+  #currentKey(): Buffer {
+    return this.#refreshKeys.get(this.#refreshKeyId) as Buffer;
+  }
+
+  /** A V4-shaped advertising token (opaque to clients; encrypted so it looks random). */
+  advertisingToken(claims: RefreshClaims, identityExpires: number): string {
+    const plaintext = Buffer.alloc(AD_PAYLOAD_LENGTH);
+    plaintext.writeBigInt64BE(BigInt(identityExpires), 0);
+    plaintext.writeBigInt64BE(BigInt(claims.createdAt), 8);
+    plaintext.writeInt32BE(claims.siteId, 16);
+    plaintext.writeBigInt64BE(BigInt(claims.establishedAt), 20);
+    claims.firstLevelHash.copy(plaintext, 28, 0, 32);
+    randomBytes(AD_PAYLOAD_LENGTH - 60).copy(plaintext, 60);
+    const head = Buffer.alloc(6);
+    head[0] = typeByte(claims.scope, claims.type);
+    head[1] = ADVERTISING_TOKEN_VERSION;
+    head.writeInt32BE(this.#adKeyId, 2);
+    return Buffer.concat([head, seal(this.#adKey, plaintext)]).toString('base64url');
+  }
+
+  /** The 168-char inner refresh token. */
+  innerRefreshToken(claims: RefreshClaims): string {
+    const payload = Buffer.alloc(REFRESH_PAYLOAD_LENGTH);
+    payload.writeBigInt64BE(BigInt(claims.expiresAt), 0);
+    payload.writeBigInt64BE(BigInt(claims.createdAt), 8);
+    // Operator identity (site, type, version, key id) and publisher identity (site, id, client key id):
+    // the operator's layout, filled the way a local operator would.
+    payload.writeInt32BE(-1, 16);
+    payload[20] = 0;
+    payload.writeInt32BE(1, 21);
+    payload.writeInt32BE(0, 25);
+    payload.writeInt32BE(claims.siteId, 29);
+    payload.writeBigInt64BE(0n, 33);
+    payload.writeInt32BE(0, 41);
+    payload.writeInt32BE(1, 45); // privacy bits
+    payload.writeBigInt64BE(BigInt(claims.establishedAt), 49);
+    payload[57] = typeByte(claims.scope, claims.type) >> 2;
+    claims.firstLevelHash.copy(payload, 58, 0, 32);
+    const head = Buffer.alloc(6);
+    head[0] = typeByte(claims.scope, claims.type);
+    head[1] = REFRESH_TOKEN_VERSION;
+    head.writeInt32BE(this.#refreshKeyId, 2);
+    return Buffer.concat([head, seal(this.#currentKey(), payload)]).toString('base64');
+  }
+
+  /** Claims of an inner token, or null when it is not one of this operator's (stage-2 invalid). */
+  openInnerToken(token: string | null): RefreshClaims | null {
+    if (token === null || token.length !== 168) return null;
+    const bytes = Buffer.from(token, 'base64');
+    if (bytes.length !== INNER_TOKEN_LENGTH || bytes.toString('base64') !== token) return null;
+    if (bytes[1] !== REFRESH_TOKEN_VERSION) return null;
+    const key = this.#refreshKeys.get(bytes.readInt32BE(2));
+    const payload = key === undefined ? null : gcmOpen(key, bytes, 6);
+    if (payload === null || payload.length !== REFRESH_PAYLOAD_LENGTH) return null;
+    const identity = payload[57] as number;
+    return {
+      scope: identity >> 2 === 1 ? 'euid' : 'uid2',
+      type: (identity & 3) === 1 ? 'phone' : 'email',
+      firstLevelHash: Buffer.from(payload.subarray(58, 90)),
+      siteId: payload.readInt32BE(29),
+      createdAt: Number(payload.readBigInt64BE(8)),
+      expiresAt: Number(payload.readBigInt64BE(0)),
+      establishedAt: Number(payload.readBigInt64BE(49)),
+    };
+  }
+
+  /**
+   * The 388-char outer token around `innerToken` with a fresh `refresh_response_key`. `wrapperJson`
+   * replaces the sealed JSON (to craft broken tokens in tests).
+   */
+  wrapRefreshToken(
+    innerToken: string,
+    options: { responseKey?: string; wrapperJson?: string } = {},
+  ): { refreshToken: string; refreshResponseKey: string } {
+    const refreshResponseKey = options.responseKey ?? randomBytes(32).toString('base64');
+    const json =
+      options.wrapperJson ??
+      JSON.stringify({ refresh_response_key: refreshResponseKey, refresh_token: innerToken });
+    const head = Buffer.alloc(5);
+    head[0] = this.scope === 'euid' ? 0x10 : 0x00;
+    head.writeInt32BE(this.#refreshKeyId, 1);
+    const sealed = seal(this.#currentKey(), Buffer.from(json, 'utf8'));
+    return { refreshToken: Buffer.concat([head, sealed]).toString('base64'), refreshResponseKey };
+  }
+
+  /** Stage 1 on a 388-char body: base64, key id, GCM, then the wrapper JSON. */
+  openOuterToken(bytes: Buffer | null): OuterTokenResult {
+    if (bytes === null) return { ok: false, message: 'Invalid body: Body is not valid base64.' };
+    const keyId = bytes.readInt32BE(1);
+    const key = this.#refreshKeys.get(keyId);
+    if (key === undefined) {
+      return {
+        ok: false,
+        message: `Invalid key: Generator of this token (Key ID: ${keyId}) does not exist.`,
+      };
+    }
+    const plaintext = gcmOpen(key, bytes, 5);
+    if (plaintext === null) {
+      return { ok: false, message: 'Invalid data: Check encryption method and encryption key.' };
+    }
+    const badFormat = {
+      ok: false,
+      message: 'Invalid format: Payload is not valid json or missing required data.',
+    } as const;
+    let wrapper: unknown;
+    try {
+      wrapper = JSON.parse(plaintext.toString('utf8'));
+    } catch {
+      return badFormat;
+    }
+    if (wrapper === null || typeof wrapper !== 'object' || Array.isArray(wrapper)) return badFormat;
+    const { refresh_response_key: key64, refresh_token: inner } = wrapper as Record<string, unknown>;
+    if (typeof key64 !== 'string') return badFormat;
+    const responseKey = javaBase64Decode(key64);
+    if (responseKey === null) return badFormat;
+    return { ok: true, innerToken: typeof inner === 'string' ? inner : null, responseKey };
+  }
+}
