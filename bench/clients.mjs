@@ -1,0 +1,140 @@
+/**
+ * The three clients of the end-to-end benchmark, each a `call()` returning a promise of one completed
+ * generate, and the helper that starts the bench server in its own process.
+ *
+ * - ours: PublisherClient.generateToken, defaults (own keep-alive Agent, retries, deadline).
+ * - minimal: the protocol's floor, hand-written: one hash, one encrypt, one undici `request` on a
+ *   keep-alive Agent, one decrypt + nonce check, one JSON.parse. What every UID2 client must do.
+ * - bare: undici `request` on a keep-alive Agent sending one fixed valid envelope; no crypto at all.
+ */
+import { fork } from 'node:child_process';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createSecretKey,
+  randomFillSync,
+  timingSafeEqual,
+} from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { Agent, request } from 'undici';
+import { PublisherClient } from '../dist/index.js';
+import { API_KEY, EMAILS, FIXED_NONCE, SECRET_KEY } from './fixtures.mjs';
+
+const CLIENT_VERSION = 'uid2-publisher-bench';
+
+/** Forks bench/server.mjs and resolves with its base URL and a `stop()`. */
+export function startServer() {
+  const child = fork(fileURLToPath(new URL('./server.mjs', import.meta.url)), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`bench server exited early (code ${code})`)));
+    child.once('message', ({ port }) => {
+      child.removeAllListeners('exit');
+      resolve({
+        baseUrl: `http://127.0.0.1:${port}`,
+        stop: () =>
+          new Promise((done) => {
+            if (child.exitCode !== null) return done();
+            child.once('exit', () => done());
+            child.kill('SIGTERM');
+          }),
+      });
+    });
+  });
+}
+
+/** The Agent settings of the hand-written clients: those of the library's own Agent. */
+function keepAliveAgent() {
+  return new Agent({ keepAliveTimeout: 4_000, keepAliveMaxTimeout: 60_000 });
+}
+
+function headers() {
+  return {
+    authorization: `Bearer ${API_KEY}`,
+    'content-type': 'text/plain',
+    'x-uid2-client-version': CLIENT_VERSION,
+  };
+}
+
+/** PublisherClient with its defaults. */
+export function oursClient(baseUrl) {
+  const client = new PublisherClient({ baseUrl, apiKey: API_KEY, secretKey: SECRET_KEY });
+  let i = 0;
+  return {
+    name: 'ours',
+    async call() {
+      const result = await client.generateToken({ email: EMAILS[i++ & 255] });
+      if (result.status !== 'success') throw new Error(`unexpected status ${result.status}`);
+      return result.identityJson;
+    },
+    close: () => client.close(),
+  };
+}
+
+/** The protocol's floor over HTTP: the least code a correct UID2 generate can be. */
+export function minimalClient(baseUrl) {
+  const key = createSecretKey(Buffer.from(SECRET_KEY, 'base64'));
+  const agent = keepAliveAgent();
+  const url = `${baseUrl}/v2/token/generate`;
+  const fixedHeaders = headers();
+  let i = 0;
+  return {
+    name: 'minimal',
+    async call() {
+      const hash = createHash('sha256')
+        .update(EMAILS[i++ & 255].toLowerCase())
+        .digest('base64');
+      const random = randomFillSync(Buffer.allocUnsafe(20));
+      const nonce = random.subarray(0, 8);
+      const iv = random.subarray(8);
+      const payload = `{"email_hash":"${hash}"}`;
+      const plaintext = Buffer.allocUnsafe(16 + payload.length);
+      plaintext.writeBigInt64BE(BigInt(Date.now()), 0);
+      nonce.copy(plaintext, 8);
+      plaintext.write(payload, 16, 'latin1');
+      const cipher = createCipheriv('aes-256-gcm', key, iv);
+      const sealed = cipher.update(plaintext);
+      cipher.final();
+      const body = Buffer.concat([Buffer.of(1), iv, sealed, cipher.getAuthTag()]).toString('base64');
+      const res = await request(url, { method: 'POST', dispatcher: agent, headers: fixedHeaders, body });
+      const text = await res.body.text();
+      if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}`);
+      const answer = Buffer.from(text, 'base64');
+      const decipher = createDecipheriv('aes-256-gcm', key, answer.subarray(0, 12));
+      decipher.setAuthTag(answer.subarray(answer.length - 16));
+      const opened = decipher.update(answer.subarray(12, answer.length - 16));
+      decipher.final();
+      if (!timingSafeEqual(opened.subarray(8, 16), nonce)) throw new Error('nonce mismatch');
+      const parsed = JSON.parse(opened.toString('utf8', 16));
+      if (parsed.status !== 'success') throw new Error(`unexpected status ${parsed.status}`);
+      return parsed;
+    },
+    close: () => agent.close(),
+  };
+}
+
+/** undici alone: a fixed valid envelope (pinned nonce), the answer read as text and dropped. */
+export function bareClient(baseUrl) {
+  const key = createSecretKey(Buffer.from(SECRET_KEY, 'base64'));
+  const plaintext = Buffer.concat([Buffer.alloc(8), FIXED_NONCE, Buffer.from('{"email_hash":"x"}')]);
+  const iv = Buffer.alloc(12, 7);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const sealed = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  const body = Buffer.concat([Buffer.of(1), iv, sealed, cipher.getAuthTag()]).toString('base64');
+  const agent = keepAliveAgent();
+  const url = `${baseUrl}/v2/token/generate`;
+  const fixedHeaders = headers();
+  return {
+    name: 'bare',
+    async call() {
+      const res = await request(url, { method: 'POST', dispatcher: agent, headers: fixedHeaders, body });
+      const text = await res.body.text();
+      if (res.statusCode !== 200 || text.length === 0) throw new Error(`HTTP ${res.statusCode}`);
+      return text;
+    },
+    close: () => agent.close(),
+  };
+}
