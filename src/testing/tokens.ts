@@ -54,9 +54,12 @@ function seal(key: Buffer, plaintext: Buffer): Buffer {
   return Buffer.concat([iv, gcmEncrypt(key, iv, plaintext)]);
 }
 
-/** Random positive int32 key ids, so tokens of two local operators never share a key id. */
+/**
+ * Random key ids in the range real operators use (real refresh tokens start `AAAA`), so that tokens of
+ * two local operators rarely share a key id (and fail GCM if they do).
+ */
 function newKeyId(): number {
-  return randomInt(1000, 0x7fffffff);
+  return randomInt(1000, 60_000);
 }
 
 /** Holds the operator's keys and mints and opens its tokens. */

@@ -1,0 +1,343 @@
+/**
+ * /v2/token/generate on the local operator over raw HTTP: auth (§10), input rules (§4.2), answers and
+ * token shapes (§3, §5.1), test identities (§9), the opt-out list, EUID consent, limits and routing.
+ */
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeSecretKey, openGenerateResponse, sealRequestEnvelope } from '../src/envelope.js';
+import { sha256Base64 } from '../src/input.js';
+import {
+  buildTcfConsentString,
+  EUID_REQUIRED_PURPOSES,
+  generateApiKey,
+  generateSecretKey,
+  type LocalOperator,
+  startLocalOperator,
+} from '../src/testing/index.js';
+
+const MISSING = JSON.stringify({
+  message:
+    'Required Parameter Missing: exactly one of [email, email_hash, phone, phone_hash] must be specified',
+  status: 'client_error',
+});
+const INVALID = JSON.stringify({ message: 'Invalid Identifier', status: 'client_error' });
+const UNAUTHORIZED = '{"status":"unauthorized"}';
+
+let op: LocalOperator;
+
+async function post(
+  target: LocalOperator,
+  path: string,
+  body: string | Buffer,
+  headers: Record<string, string>,
+) {
+  const res = await request(`${target.url}${path}`, { method: 'POST', body, headers });
+  return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
+}
+
+/** Generates with `payload` (an object or raw JSON text) and decrypts a 200. */
+async function generate(payload: unknown, target = op, apiKey = target.apiKey, secretKey = target.secretKey) {
+  const key = decodeSecretKey(secretKey);
+  const json = typeof payload === 'string' ? payload : JSON.stringify(payload);
+  const { bytes, nonce } = sealRequestEnvelope(key, json);
+  const res = await post(target, '/v2/token/generate', bytes.toString('base64'), {
+    authorization: `Bearer ${apiKey}`,
+    'content-type': 'text/plain',
+  });
+  const decrypted =
+    res.status === 200
+      ? (JSON.parse(openGenerateResponse(key, res.text, nonce).json) as Record<string, unknown>)
+      : undefined;
+  return { ...res, decrypted };
+}
+
+beforeAll(async () => {
+  op = await startLocalOperator();
+});
+afterAll(() => op.close());
+
+describe('authentication (401 before the body is read)', () => {
+  it.each([
+    ['no header', undefined],
+    ['another scheme', 'Basic abc'],
+    ['unknown key', 'Bearer UID2-C-L-1-abcdef.x'],
+    ['bare key', 'KEY'],
+  ])('%s', async (_name, header) => {
+    const headers: Record<string, string> =
+      header === undefined ? {} : { authorization: header.replace('KEY', op.apiKey) };
+    const res = await post(op, '/v2/token/generate', 'garbage', headers);
+    expect(res.status).toBe(401);
+    expect(res.headers['content-type']).toBe('application/json');
+    expect(res.text).toBe(UNAUTHORIZED);
+  });
+
+  it('trims the header and matches "bearer " in any case', async () => {
+    const key = decodeSecretKey(op.secretKey);
+    const { bytes } = sealRequestEnvelope(key, '{"email":"user@example.com"}');
+    const res = await post(op, '/v2/token/generate', bytes.toString('base64'), {
+      authorization: `  bEaReR ${op.apiKey}  `,
+    });
+    expect(res.status).toBe(200);
+  });
+
+  it('refuses disabled keys and keys without GENERATOR', async () => {
+    const clients = [
+      { apiKey: generateApiKey('uid2', 1), secretKey: generateSecretKey(), disabled: true },
+      { apiKey: generateApiKey('uid2', 2), secretKey: generateSecretKey(), roles: ['MAPPER' as const] },
+      { apiKey: generateApiKey('uid2', 3), secretKey: generateSecretKey(), siteId: 3 },
+    ];
+    const multi = await startLocalOperator({ clients });
+    try {
+      for (const client of clients.slice(0, 2)) {
+        const res = await generate({ email: 'user@example.com' }, multi, client.apiKey, client.secretKey);
+        expect([res.status, res.text]).toEqual([401, UNAUTHORIZED]);
+      }
+      const third = clients[2]!;
+      expect(
+        (await generate({ email: 'user@example.com' }, multi, third.apiKey, third.secretKey)).status,
+      ).toBe(200);
+      expect(multi.apiKey).toBe(clients[0]?.apiKey);
+    } finally {
+      await multi.close();
+    }
+  });
+
+  it('default keys look like real ones', () => {
+    expect(op.apiKey).toMatch(/^UID2-C-L-\d+-[A-Za-z0-9]{6}\.[A-Za-z0-9+/]{37}=$/);
+    expect(Buffer.from(op.secretKey, 'base64')).toHaveLength(32);
+  });
+});
+
+describe('input rules (§4.2)', () => {
+  it.each([
+    ['no field', {}],
+    ['two fields', { email: 'a@b.com', phone: '+12345678901' }],
+    ['email and hash', { email: 'a@b.com', email_hash: sha256Base64('a@b.com') }],
+    ['only null', { email: null }],
+    ['other fields only', { policy: 1, optout_check: 1 }],
+  ])('%s: Required Parameter Missing', async (_name, payload) => {
+    const res = await generate(payload);
+    expect([res.status, res.text]).toEqual([400, MISSING]);
+  });
+
+  it('null counts as absent next to a real field', async () => {
+    expect((await generate({ email: 'user@example.com', phone: null })).status).toBe(200);
+  });
+
+  it.each([
+    ['bad email', { email: 'a@ba@z.com' }],
+    ['empty email', { email: '' }],
+    ['unnormalised phone', { phone: '1 (234) 567-8901' }],
+    ['short phone', { phone: '+123456789' }],
+    ['43-char hash', { email_hash: sha256Base64('x').slice(0, 43) }],
+    ['66-char hex', { phone_hash: 'a'.repeat(66) }],
+    ['non-hex 64', { email_hash: 'g'.repeat(64) }],
+    ['number', { email: 123 }],
+    ['object', { phone: { n: '+12345678901' } }],
+  ])('%s: Invalid Identifier', async (_name, payload) => {
+    const res = await generate(payload);
+    expect([res.status, res.text]).toEqual([400, INVALID]);
+  });
+
+  it.each([
+    ['raw email', { email: ' Jane.Doe@GMail.com ' }],
+    ['base64 hash', { email_hash: 'DH5qQFhi5ALrdqcPiib8cy0Hwykx6frpqxWCkR0uijs=' }],
+    ['hex hash', { phone_hash: '0c7e6a405862e402eb76a70f8a26fc732d07c32931e9fae9ab1582911d2e8a3b' }],
+    ['unpadded 44-char hash (33 bytes)', { email_hash: `${'A'.repeat(44)}` }],
+    ['E.164 phone', { phone: '+123456789012345' }],
+  ])('%s is accepted', async (_name, payload) => {
+    const res = await generate(payload);
+    expect(res.status).toBe(200);
+    expect(res.decrypted?.status).toBe('success');
+  });
+});
+
+describe('success answer', () => {
+  it('has the operator shape, key order and token formats', async () => {
+    const before = op.now();
+    const res = await generate({ email: 'user@example.com' });
+    expect(res.headers['content-type']).toBe('text/plain');
+    expect(Object.keys(res.decrypted ?? {})).toEqual(['body', 'status']);
+    const body = res.decrypted?.body as Record<string, unknown>;
+    expect(Object.keys(body)).toEqual([
+      'advertising_token',
+      'refresh_token',
+      'identity_expires',
+      'refresh_expires',
+      'refresh_from',
+      'refresh_response_key',
+    ]);
+    const ad = body.advertising_token as string;
+    expect(ad).toMatch(/^A4[A-Za-z0-9_-]+$/);
+    expect(Buffer.from(ad, 'base64url')).toHaveLength(163);
+    const refresh = body.refresh_token as string;
+    expect(refresh).toHaveLength(388);
+    expect(refresh).toMatch(/^[A-Za-z0-9+/]{388}$/);
+    expect(refresh.startsWith('AAAA')).toBe(true);
+    expect(Buffer.from(body.refresh_response_key as string, 'base64')).toHaveLength(32);
+    const from = body.refresh_from as number;
+    expect(from - before).toBeGreaterThanOrEqual(3600_000);
+    expect(from - before).toBeLessThan(3600_000 + 5000);
+    expect((body.identity_expires as number) - from).toBe(259_200_000 - 3600_000);
+    expect((body.refresh_expires as number) - from).toBe(2_592_000_000 - 3600_000);
+  });
+
+  it('uses B4 for phones, E4/F4 in EUID scope', async () => {
+    const phone = await generate({ phone: '+12345678901' });
+    expect((phone.decrypted?.body as { advertising_token: string }).advertising_token.startsWith('B4')).toBe(
+      true,
+    );
+    const euid = await startLocalOperator({ scope: 'euid', profile: 'integration' });
+    try {
+      expect(euid.apiKey.startsWith('EUID-C-L-')).toBe(true);
+      const email = await generate({ email: 'user@example.com' }, euid);
+      const body = email.decrypted?.body as Record<string, number | string>;
+      expect((body.advertising_token as string).slice(0, 2)).toBe('E4');
+      expect((body.refresh_token as string).startsWith('EAAA')).toBe(true);
+      expect((body.identity_expires as number) - (body.refresh_from as number)).toBe(2700_000);
+      const ph = await generate({ phone_hash: sha256Base64('+12345678901') }, euid);
+      expect((ph.decrypted?.body as { advertising_token: string }).advertising_token.slice(0, 2)).toBe('F4');
+    } finally {
+      await euid.close();
+    }
+  });
+
+  it('mints a fresh refresh_response_key every time', async () => {
+    const a = (await generate({ email: 'user@example.com' })).decrypted?.body as Record<string, string>;
+    const b = (await generate({ email: 'user@example.com' })).decrypted?.body as Record<string, string>;
+    expect(a.refresh_response_key).not.toBe(b.refresh_response_key);
+    expect(a.refresh_token).not.toBe(b.refresh_token);
+  });
+});
+
+describe('test identities and opt-out (§9)', () => {
+  it.each([
+    [{ email: 'validate@example.com' }, 'success'],
+    [{ phone: '+12345678901' }, 'success'],
+    [{ email: 'optout@example.com' }, 'optout'],
+    [{ email_hash: 'DYsnJ8r5+cjRDHue98gIGDKvLIMuqAm/RRLODrjqK50=' }, 'optout'],
+    [{ phone: '+00000000000' }, 'optout'],
+    [{ phone_hash: '313yQvZOTb0vjjEU7sTO/UWxGPzVppIbCyQEJEnfxLo=' }, 'optout'],
+    [{ email: 'refresh-optout@example.com' }, 'success'],
+    [{ phone: '+00000000002' }, 'success'],
+  ])('%j -> %s', async (payload, status) => {
+    const res = await generate(payload);
+    expect(res.status).toBe(200);
+    expect(res.decrypted?.status).toBe(status);
+    if (status === 'optout') expect(res.decrypted).toEqual({ status: 'optout' });
+  });
+
+  it('applies the configured list and the optOut control, raw or hashed', async () => {
+    const listed = await startLocalOperator({
+      optOut: [{ email: 'Gone@Example.com' }, { phoneHash: sha256Base64('+15555550100') }],
+    });
+    try {
+      expect((await generate({ email: 'gone@example.com' }, listed)).decrypted).toEqual({ status: 'optout' });
+      expect((await generate({ phone: '+15555550100' }, listed)).decrypted).toEqual({ status: 'optout' });
+      expect((await generate({ email: 'other@example.com' }, listed)).decrypted?.status).toBe('success');
+      listed.optOut({ email: 'other@example.com' });
+      expect((await generate({ email_hash: sha256Base64('other@example.com') }, listed)).decrypted).toEqual({
+        status: 'optout',
+      });
+      // The validate identity bypasses the list.
+      listed.optOut({ email: 'validate@example.com' });
+      expect((await generate({ email: 'validate@example.com' }, listed)).decrypted?.status).toBe('success');
+      expect(() => listed.optOut({ email: 'not an email' })).toThrow(/not valid/);
+    } finally {
+      await listed.close();
+    }
+  });
+});
+
+describe('EUID consent', () => {
+  let euid: LocalOperator;
+  beforeAll(async () => {
+    euid = await startLocalOperator({ scope: 'euid' });
+  });
+  afterAll(() => euid.close());
+  const JAVA_SAMPLE = 'CPhJRpMPhJRpMABAMBFRACBoALAAAEJAAIYgAKwAQAKgArABAAqAAA';
+  const INVALID_CONSENT = JSON.stringify({ message: 'User consent is invalid', status: 'client_error' });
+
+  it('accepts the Java test string (vendor 21: consent 1,3,4 and LI 2,7,10; special feature 1)', async () => {
+    const res = await generate({ email: 'user@example.com', tcf_consent_string: JAVA_SAMPLE }, euid);
+    expect(res.decrypted?.status).toBe('success');
+  });
+
+  it('answers insufficient_user_consent when a purpose, the vendor or geolocation is missing', async () => {
+    const full = {
+      purposesConsent: [...EUID_REQUIRED_PURPOSES],
+      specialFeatureOptIns: [1],
+      vendorConsent: [21],
+    };
+    expect(
+      (await generate({ email: 'a@b.com', tcf_consent_string: buildTcfConsentString(full) }, euid)).decrypted
+        ?.status,
+    ).toBe('success');
+    for (const spec of [
+      { ...full, purposesConsent: [1, 2, 3, 4, 7] },
+      { ...full, vendorConsent: [22] },
+      { ...full, specialFeatureOptIns: [] },
+    ]) {
+      const res = await generate({ email: 'a@b.com', tcf_consent_string: buildTcfConsentString(spec) }, euid);
+      expect(res.status).toBe(200);
+      expect(res.decrypted).toEqual({ status: 'insufficient_user_consent' });
+    }
+  });
+
+  it('rejects empty, null and unparsable strings', async () => {
+    for (const tcf of [
+      '',
+      null,
+      'not-a-tc-string!',
+      'AA',
+      'DPhJRpMPhJRpMABAMBFRACBoALAAAEJAAIYgAKwAQAKgArABAAqAAA',
+    ]) {
+      const res = await generate({ email: 'a@b.com', tcf_consent_string: tcf }, euid);
+      expect([res.status, res.text]).toEqual([400, INVALID_CONSENT]);
+    }
+  });
+
+  it('checks the identity before consent, and ignores consent without the key or on UID2', async () => {
+    expect((await generate({ email: 'bad', tcf_consent_string: '' }, euid)).text).toBe(INVALID);
+    expect((await generate({ email: 'a@b.com' }, euid)).decrypted?.status).toBe('success');
+    expect((await generate({ email: 'a@b.com', tcf_consent_string: '' })).decrypted?.status).toBe('success');
+  });
+});
+
+describe('limits, routing and CORS', () => {
+  it('413 for a body over 1 MiB, before auth', async () => {
+    const res = await post(op, '/v2/token/generate', Buffer.alloc((1 << 20) + 1, 65), {});
+    expect(res.status).toBe(413);
+    expect(res.text).toBe('Request Entity Too Large');
+  });
+
+  it('accepts a body of exactly 1 MiB (then fails on it)', async () => {
+    const res = await post(op, '/v2/token/generate', Buffer.alloc(1 << 20, 65), {
+      authorization: `Bearer ${op.apiKey}`,
+    });
+    expect(res.status).toBe(400);
+  });
+
+  it('health check, 404 and 405', async () => {
+    const health = await request(`${op.url}/ops/healthcheck`);
+    expect([health.statusCode, await health.body.text()]).toEqual([200, 'OK']);
+    const missing = await request(`${op.url}/v1/token/generate`);
+    expect(missing.statusCode).toBe(404);
+    expect(await missing.body.text()).toBe('<html><body><h1>Resource not found</h1></body></html>');
+    const wrong = await request(`${op.url}/v2/token/generate`);
+    expect(wrong.statusCode).toBe(405);
+    await wrong.body.dump();
+  });
+
+  it('answers CORS preflights like the operator', async () => {
+    const res = await request(`${op.url}/v2/token/refresh`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' },
+    });
+    expect(res.statusCode).toBe(204);
+    expect(res.headers['access-control-allow-origin']).toBe('https://app.example');
+    expect(res.headers['access-control-allow-methods']).toBe('GET,POST,OPTIONS');
+    expect(String(res.headers['access-control-allow-headers'])).toContain('X-UID2-Client-Version');
+    await res.body.dump();
+  });
+});
