@@ -104,10 +104,8 @@ export async function demoCommand(flags: DemoFlags, io: CliIo): Promise<number> 
     );
 
     const second = await post(`${backend.url}/login`, '{"email":"refresh-optout@example.com"}');
-    expectThat(
-      second.status === 200 && parseIdentity(second.text) !== undefined,
-      'refresh-optout user should get an identity',
-    );
+    expectThat(second.status === 200, `refresh-optout user should get an identity, got HTTP ${second.status} ${second.text}`);
+    parseIdentity(second.text);
     say('5. app signs in as refresh-optout@example.com -> identity (this test user opts out on refresh)');
 
     const optout = await post(`${backend.url}/identity/refresh`, second.text);
