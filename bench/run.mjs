@@ -1,0 +1,221 @@
+/**
+ * Runs every benchmark of issue 5 and prints the results as markdown (the tables of bench/RESULTS.md).
+ *
+ * Usage (after `npm run build`):
+ *   node bench/run.mjs                    full run, ~3-4 minutes on 2 cores
+ *   node bench/run.mjs --quick            seconds; checks that everything runs (bench/ci.sh)
+ *   node bench/run.mjs --only=pipeline,e2e,memory,operator
+ *   node bench/run.mjs --json=FILE        also writes the raw numbers as JSON
+ *
+ * Exits non-zero when a benchmark crashes or any request fails. It asserts no speed: targets are shown
+ * next to the figures, never enforced, because the machines are shared and noisy.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const here = (path) => fileURLToPath(new URL(path, import.meta.url));
+const args = process.argv.slice(2);
+const flag = (name) => args.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+const value = (name) => flag(name)?.split('=')[1];
+const quick = flag('quick') !== undefined;
+const only = new Set((value('only') ?? 'pipeline,e2e,memory,operator').split(','));
+
+if (!existsSync(here('../dist/index.js'))) {
+  console.error('bench: dist/ is missing; run `npm run build` first (npm run bench does).');
+  process.exit(1);
+}
+const tinybenchVersion = (() => {
+  try {
+    const entry = import.meta.resolve('tinybench');
+    const pkg = new URL('../package.json', entry);
+    return JSON.parse(readFileSync(pkg, 'utf8')).version;
+  } catch {
+    return undefined;
+  }
+})();
+if (!tinybenchVersion || Number(tinybenchVersion.split('.')[0]) < 6) {
+  console.error(
+    `bench: needs tinybench 6 (found ${tinybenchVersion ?? 'none'}); add "tinybench": "^6.2.5" to devDependencies.`,
+  );
+  process.exit(1);
+}
+
+const { runPipeline } = await import('./pipeline.mjs');
+const { runE2E } = await import('./e2e.mjs');
+const { startServer } = await import('./clients.mjs');
+const { runOperator } = await import('./operator.mjs');
+
+const settings = quick
+  ? {
+      pipeline: { reps: 1, timeMs: 50, warmupMs: 20 },
+      e2e: { concurrencies: [1, 16], reps: 1, durationMs: 200, warmupMs: 100 },
+      memory: { calls: 2_000, warmup: 200, concurrency: 16 },
+      operator: { concurrency: 16, reps: 1, durationMs: 200, warmupMs: 100 },
+    }
+  : {
+      pipeline: { reps: 5, timeMs: 700, warmupMs: 300 },
+      e2e: { concurrencies: [1, 16, 64], reps: 5, durationMs: 2_000, warmupMs: 1_000 },
+      memory: { calls: 100_000, warmup: 5_000, concurrency: 16 },
+      operator: { concurrency: 16, reps: 3, durationMs: 2_000, warmupMs: 1_000 },
+    };
+
+const int = (n) => Math.round(n).toLocaleString('en-US');
+const fixed = (n, digits) => n.toFixed(digits);
+/** "median [min-max]" */
+const ranged = (s, show) => `${show(s.median)} [${show(s.min)}–${show(s.max)}]`;
+const mb = (bytes) => (bytes / 1024 / 1024).toFixed(2);
+
+const out = [];
+const print = (line = '') => {
+  out.push(line);
+  console.log(line);
+};
+const raw = {
+  machine: {
+    cores: os.availableParallelism(),
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    loadAverageAtStart: os.loadavg(),
+    tinybench: tinybenchVersion,
+  },
+  quick,
+  settings,
+};
+
+print(`# uid2-publisher benchmarks${quick ? ' (quick: checks they run, figures meaningless)' : ''}`);
+print();
+print(
+  `Machine: ${raw.machine.cores} cores, ${raw.machine.cpu}, Node ${raw.machine.node}, ` +
+    `load average at start ${raw.machine.loadAverageAtStart.map((l) => l.toFixed(2)).join(' ')}. ` +
+    'Figures are `median [min–max]` over repetitions.',
+);
+
+if (only.has('pipeline')) {
+  const s = settings.pipeline;
+  const result = await runPipeline(s);
+  raw.pipeline = result;
+  print();
+  print(`## In-process pipeline (no network), ns/op; ${s.reps} repetitions of ${s.timeMs} ms per task`);
+  print();
+  print(
+    '| operation | ours mean | floor mean | ours/floor (mean) | ours p50 | floor p50 | ours/floor (p50) |',
+  );
+  print('|---|---:|---:|---:|---:|---:|---:|');
+  for (const row of result.rows) {
+    print(
+      `| ${row.name} | ${ranged(row.ours.mean, int)} | ${ranged(row.floor.mean, int)} | ` +
+        `**${ranged(row.ratioMean, (n) => fixed(n, 2))}** | ${ranged(row.ours.p50, int)} | ` +
+        `${ranged(row.floor.p50, int)} | ${ranged(row.ratioP50, (n) => fixed(n, 2))} |`,
+    );
+  }
+  for (const extra of result.extras) {
+    print(`| ${extra.name} | ${ranged(extra.mean, int)} | | | ${ranged(extra.p50, int)} | | |`);
+  }
+  print();
+  print(
+    `Sizes: request JSON ${result.sizes.requestJsonBytes} B, generate answer ${result.sizes.generateResponseChars} ` +
+      `base64 chars, refresh answer ${result.sizes.refreshResponseChars} chars, identityJson ` +
+      `${result.sizes.identityJsonChars} chars. Target: ours/floor ≤ 1.5.`,
+  );
+}
+
+if (only.has('e2e')) {
+  const s = settings.e2e;
+  const server = await startServer();
+  let result;
+  try {
+    result = await runE2E({ baseUrl: server.baseUrl, ...s });
+  } finally {
+    await server.stop();
+  }
+  raw.e2e = result;
+  print();
+  print(
+    `## End to end over loopback (bench server in its own process); ${s.reps} repetitions of ` +
+      `${s.durationMs} ms per cell after a ${s.warmupMs} ms warm-up`,
+  );
+  print();
+  print('| concurrency | client | requests/s | p50 ms | p99 ms |');
+  print('|---:|---|---:|---:|---:|');
+  for (const row of result.rows) {
+    for (const name of ['ours', 'minimal', 'bare']) {
+      const c = row[name];
+      print(
+        `| ${row.concurrency} | ${name} | ${ranged(c.rps, int)} | ${ranged(c.p50Ms, (n) => fixed(n, 2))} | ` +
+          `${ranged(c.p99Ms, (n) => fixed(n, 2))} |`,
+      );
+    }
+  }
+  print();
+  print('| concurrency | ours/minimal (requests/s) | minimal/bare (requests/s) |');
+  print('|---:|---:|---:|');
+  for (const row of result.rows) {
+    print(
+      `| ${row.concurrency} | **${ranged(row.oursOverMinimal, (n) => fixed(n, 2))}** | ` +
+        `${ranged(row.minimalOverBare, (n) => fixed(n, 2))} |`,
+    );
+  }
+  print();
+  print('Ratios are paired within a repetition. Target: ours/minimal ≥ 0.9 at each concurrency.');
+}
+
+if (only.has('memory')) {
+  const s = settings.memory;
+  const stdout = execFileSync(
+    process.execPath,
+    ['--expose-gc', here('./memory.mjs'), String(s.calls), String(s.warmup), String(s.concurrency)],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const result = JSON.parse(stdout.trim().split('\n').pop());
+  raw.memory = result;
+  const a = result.afterWarmup;
+  const b = result.afterCalls;
+  print();
+  print(
+    `## Memory of one client (own process, --expose-gc, gc() until stable before each reading); ` +
+      `${int(result.calls)} generate calls at concurrency ${result.concurrency} in ${result.seconds.toFixed(1)} s`,
+  );
+  print();
+  print(`| MB | after ${int(result.warmup)}-call warm-up | after ${int(result.calls)} more calls | delta |`);
+  print('|---|---:|---:|---:|');
+  for (const key of ['heapUsed', 'heapTotal', 'rss', 'external', 'arrayBuffers']) {
+    print(`| ${key} | ${mb(a[key])} | ${mb(b[key])} | ${mb(b[key] - a[key])} |`);
+  }
+  print();
+  print('Target: heapUsed delta ≤ 5 MB.');
+}
+
+if (only.has('operator')) {
+  const s = settings.operator;
+  const result = await runOperator(s);
+  raw.operator = result;
+  print();
+  if ('missing' in result) {
+    print('## Local operator throughput: TODO');
+    print();
+    print(`Not measured: ${result.missing}.`);
+  } else {
+    print(
+      `## Local operator (startLocalOperator(), own process) loaded by PublisherClient at concurrency ` +
+        `${s.concurrency}; ${s.reps} repetitions of ${s.durationMs} ms`,
+    );
+    print();
+    print('| endpoint | requests/s | p50 ms | p99 ms |');
+    print('|---|---:|---:|---:|');
+    for (const name of ['generate', 'refresh']) {
+      const c = result[name];
+      print(
+        `| ${name} | ${ranged(c.rps, int)} | ${ranged(c.p50Ms, (n) => fixed(n, 2))} | ` +
+          `${ranged(c.p99Ms, (n) => fixed(n, 2))} |`,
+      );
+    }
+  }
+}
+
+raw.machine.loadAverageAtEnd = os.loadavg();
+print();
+print(`Load average at end: ${raw.machine.loadAverageAtEnd.map((l) => l.toFixed(2)).join(' ')}.`);
+const jsonFile = value('json');
+if (jsonFile) writeFileSync(jsonFile, `${JSON.stringify(raw, null, 2)}\n`);
