@@ -11,6 +11,7 @@ import {
   EUID_REQUIRED_PURPOSES,
   generateApiKey,
   generateSecretKey,
+  type IdentityBody,
   type LocalOperator,
   startLocalOperator,
 } from '../src/testing/index.js';
@@ -49,6 +50,12 @@ async function generate(payload: unknown, target = op, apiKey = target.apiKey, s
       ? (JSON.parse(openGenerateResponse(key, res.text, nonce).json) as Record<string, unknown>)
       : undefined;
   return { ...res, decrypted };
+}
+
+/** The identity of a success answer (fails the test otherwise). */
+function identityOf(res: { decrypted?: Record<string, unknown> | undefined }): IdentityBody {
+  expect(res.decrypted?.status).toBe('success');
+  return res.decrypted?.body as IdentityBody;
 }
 
 beforeAll(async () => {
@@ -184,9 +191,7 @@ describe('success answer', () => {
 
   it('uses B4 for phones, E4/F4 in EUID scope', async () => {
     const phone = await generate({ phone: '+12345678901' });
-    expect((phone.decrypted?.body as { advertising_token: string }).advertising_token.startsWith('B4')).toBe(
-      true,
-    );
+    expect(identityOf(phone).advertising_token.startsWith('B4')).toBe(true);
     const euid = await startLocalOperator({ scope: 'euid', profile: 'integration' });
     try {
       expect(euid.apiKey.startsWith('EUID-C-L-')).toBe(true);
@@ -196,7 +201,7 @@ describe('success answer', () => {
       expect((body.refresh_token as string).startsWith('EAAA')).toBe(true);
       expect((body.identity_expires as number) - (body.refresh_from as number)).toBe(2700_000);
       const ph = await generate({ phone_hash: sha256Base64('+12345678901') }, euid);
-      expect((ph.decrypted?.body as { advertising_token: string }).advertising_token.slice(0, 2)).toBe('F4');
+      expect(identityOf(ph).advertising_token.slice(0, 2)).toBe('F4');
     } finally {
       await euid.close();
     }
