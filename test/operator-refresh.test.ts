@@ -32,7 +32,7 @@ async function generate(payload: Record<string, unknown>, target = op): Promise<
 }
 
 interface RefreshOptions {
-  auth?: string | null;
+  auth?: string | null | undefined;
   contentType?: string;
   target?: LocalOperator;
 }
