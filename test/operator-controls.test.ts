@@ -77,8 +77,12 @@ describe('HTTP control route', () => {
     const advanced = await control('POST', 'clock', { advanceMs: 70_000 });
     expect(advanced.json.clockOffsetMs).toBe(130_000);
     expect(advanced.json.now as number).toBeGreaterThan(Date.now() + 129_000);
-    // 130 s ahead of this process: requests are now too old.
+    // 130 s ahead of this process: requests are now too old, and the Date header shows the shift.
     expect((await generate()).text).toContain('Invalid timestamp');
+    const health = await request(`${op.url}/ops/healthcheck`, { dispatcher });
+    await health.body.dump();
+    const shown = Date.parse(String(health.headers.date));
+    expect(Math.abs(shown - (Date.now() + 130_000))).toBeLessThan(2_000);
     await control('POST', 'clock', { offsetMs: 0 });
     expect((await generate()).status).toBe(200);
   });

@@ -316,6 +316,16 @@ describe('limits, routing and CORS', () => {
     expect(res.text).toBe('Request Entity Too Large');
   });
 
+  it('413 also for a chunked body without Content-Length, stopping at the limit', async () => {
+    async function* chunks() {
+      for (let i = 0; i < 40; i++) yield Buffer.alloc(64 * 1024, 65);
+    }
+    const res = await request(`${op.url}/v2/token/refresh`, { method: 'POST', body: chunks() });
+    expect(res.statusCode).toBe(413);
+    expect(res.headers.connection).toBe('close');
+    expect(await res.body.text()).toBe('Request Entity Too Large');
+  });
+
   it('accepts a body of exactly 1 MiB (then fails on it)', async () => {
     const res = await post(op, '/v2/token/generate', Buffer.alloc(1 << 20, 65), {
       authorization: `Bearer ${op.apiKey}`,

@@ -186,6 +186,9 @@ export class LocalOperator {
   /** @internal The request listener. */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    // The Date header shows the operator's clock, offset included, as a real operator's would: clients
+    // learn their skew from it.
+    res.setHeader('Date', new Date(this.#state.now()).toUTCString());
     const origin = req.headers.origin;
     if (origin !== undefined) {
       res.setHeader('Access-Control-Allow-Origin', origin);
