@@ -2,6 +2,7 @@
  * /v2/token/generate on the local operator over raw HTTP: auth (§10), input rules (§4.2), answers and
  * token shapes (§3, §5.1), test identities (§9), the opt-out list, EUID consent, limits and routing.
  */
+import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeSecretKey, openGenerateResponse, sealRequestEnvelope } from '../src/envelope.js';
@@ -317,10 +318,8 @@ describe('limits, routing and CORS', () => {
   });
 
   it('413 also for a chunked body without Content-Length, stopping at the limit', async () => {
-    async function* chunks() {
-      for (let i = 0; i < 40; i++) yield Buffer.alloc(64 * 1024, 65);
-    }
-    const res = await request(`${op.url}/v2/token/refresh`, { method: 'POST', body: chunks() });
+    const chunks = Readable.from(Array.from({ length: 40 }, () => Buffer.alloc(64 * 1024, 65)));
+    const res = await request(`${op.url}/v2/token/refresh`, { method: 'POST', body: chunks });
     expect(res.statusCode).toBe(413);
     expect(res.headers.connection).toBe('close');
     expect(await res.body.text()).toBe('Request Entity Too Large');
