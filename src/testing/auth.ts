@@ -7,7 +7,14 @@ import { decodeSecretKey } from '../envelope.js';
 import { Uid2Error } from '../errors.js';
 import type { OperatorScope } from './options.js';
 
-/** Roles a client key can hold. Only `GENERATOR` matters for the publisher endpoints. */
+/**
+ * Roles a client key can hold. Only `GENERATOR` matters for the publisher endpoints.
+ *
+ * @example
+ * ```ts
+ * const roles: OperatorRole[] = ['GENERATOR'];
+ * ```
+ */
 export type OperatorRole = 'GENERATOR' | 'MAPPER' | 'ID_READER' | 'SHARER' | 'OPTOUT';
 
 /**
@@ -35,7 +42,14 @@ export interface LocalClientOptions {
   name?: string;
 }
 
-/** A client as the operator holds it: secret decoded once. */
+/**
+ * A client as the operator holds it: secret decoded once.
+ *
+ * @example
+ * ```ts
+ * const client: RegisteredClient | null = registry.authorizeGenerator(req.headers.authorization);
+ * ```
+ */
 export interface RegisteredClient {
   readonly name: string;
   readonly apiKey: string;
@@ -68,7 +82,14 @@ export function generateApiKey(scope: OperatorScope, siteId: number): string {
   return `${product}-C-L-${siteId}-${randomChars(ALPHANUMERIC, 6)}.${randomChars(BASE64_ALPHABET, 37)}=`;
 }
 
-/** A fresh random client secret: standard base64 of 32 random bytes. */
+/**
+ * A fresh random client secret: standard base64 of 32 random bytes.
+ *
+ * @example
+ * ```ts
+ * const op = await startLocalOperator({ clients: [{ apiKey: generateApiKey('uid2', 7), secretKey: generateSecretKey() }] });
+ * ```
+ */
 export function generateSecretKey(): string {
   return randomBytes(32).toString('base64');
 }
@@ -76,6 +97,11 @@ export function generateSecretKey(): string {
 /**
  * The key inside an `Authorization` header, or null. Java's `String.trim()` strips every char up to
  * U+0020, not Unicode spaces, so this does the same.
+ *
+ * @example
+ * ```ts
+ * extractBearerToken('  bearer UID2-C-L-1-abc.def  '); // 'UID2-C-L-1-abc.def'
+ * ```
  */
 export function extractBearerToken(header: string | undefined): string | null {
   if (header === undefined) return null;
@@ -88,7 +114,15 @@ export function extractBearerToken(header: string | undefined): string | null {
   return trimmed.slice(7);
 }
 
-/** The operator's key store: lookup by exact key, as the salted-hash lookup amounts to. */
+/**
+ * The operator's key store: lookup by exact key, as the salted-hash lookup amounts to.
+ *
+ * @example
+ * ```ts
+ * const registry = new ClientRegistry([{ apiKey, secretKey }]);
+ * registry.authorizeGenerator(`Bearer ${apiKey}`)?.siteId; // 999
+ * ```
+ */
 export class ClientRegistry {
   readonly #byKey = new Map<string, RegisteredClient>();
 

@@ -7,7 +7,14 @@ import { isUid2Error } from '../errors.js';
 import { clientError, jsonReply, notFound, type Reply, textReply } from './http.js';
 import type { LocalOperator } from './operator.js';
 
-/** Path prefix of the control API. */
+/**
+ * Path prefix of the control API.
+ *
+ * @example
+ * ```ts
+ * await fetch(`${op.url}${CONTROL_PREFIX}stats`); // GET /_local/stats
+ * ```
+ */
 export const CONTROL_PREFIX = '/_local/';
 
 type Route = { method: 'GET' | 'POST'; run: (op: LocalOperator, body: unknown) => unknown };

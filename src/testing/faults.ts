@@ -8,10 +8,24 @@ import { sealGenerateResponse, sealRefreshResponse } from '../envelope.js';
 import { Uid2Error } from '../errors.js';
 import { encodedReply, jsonReply, type Reply, textReply } from './http.js';
 
-/** Which requests a fault applies to. */
+/**
+ * Which requests a fault applies to.
+ *
+ * @example
+ * ```ts
+ * op.injectFault({ kind: 'http500', endpoint: 'refresh' satisfies FaultEndpoint });
+ * ```
+ */
 export type FaultEndpoint = 'generate' | 'refresh' | 'any';
 
-/** Fields every fault has. */
+/**
+ * Fields every fault has.
+ *
+ * @example
+ * ```ts
+ * const target: FaultTarget = { endpoint: 'generate', count: 3 };
+ * ```
+ */
 export interface FaultTarget {
   /** Default `any`. */
   endpoint?: FaultEndpoint;
@@ -61,7 +75,14 @@ export type FaultSpec = FaultTarget &
       }
   );
 
-/** Every fault kind, for validation and documentation. */
+/**
+ * Every fault kind, for validation and documentation.
+ *
+ * @example
+ * ```ts
+ * for (const kind of FAULT_KINDS) console.log(kind); // 'delay', 'stall', ...
+ * ```
+ */
 export const FAULT_KINDS: readonly FaultSpec['kind'][] = Object.freeze([
   'delay',
   'stall',
@@ -85,7 +106,14 @@ function nonNegativeInt(value: unknown, what: string): void {
   }
 }
 
-/** Checks a fault that came from code or from the control route; returns a normalised copy. */
+/**
+ * Checks a fault that came from code or from the control route; returns a normalised copy.
+ *
+ * @example
+ * ```ts
+ * validateFault({ kind: 'http429', retryAfterSeconds: 5 }); // ok; { kind: 'explode' } throws
+ * ```
+ */
 export function validateFault(input: unknown): FaultSpec {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw new Uid2Error('UID2_INVALID_INPUT', 'a fault must be an object with a kind');
@@ -107,7 +135,16 @@ export function validateFault(input: unknown): FaultSpec {
   return { ...spec } as unknown as FaultSpec;
 }
 
-/** The queue of pending faults. */
+/**
+ * The queue of pending faults.
+ *
+ * @example
+ * ```ts
+ * const queue = new FaultQueue();
+ * queue.add({ kind: 'http503', count: 2 });
+ * queue.take('generate')?.kind; // 'http503'
+ * ```
+ */
 export class FaultQueue {
   readonly #pending: { spec: FaultSpec; remaining: number }[] = [];
 
@@ -144,7 +181,14 @@ function lbPage(status: number, reason: string): Reply {
   return textReply(status, html, 'text/html');
 }
 
-/** The answer of a fault that replaces the operator's answer, or undefined for the other kinds. */
+/**
+ * The answer of a fault that replaces the operator's answer, or undefined for the other kinds.
+ *
+ * @example
+ * ```ts
+ * replacementReply({ kind: 'http503' }, 'generate')?.status; // 503
+ * ```
+ */
 export function replacementReply(spec: FaultSpec, endpoint: 'generate' | 'refresh'): Reply | undefined {
   switch (spec.kind) {
     case 'http500': {
@@ -171,7 +215,14 @@ export function replacementReply(spec: FaultSpec, endpoint: 'generate' | 'refres
   }
 }
 
-/** `wrongKey`, `wrongNonce` and `plainJson` applied to an encrypted 200; other answers pass. */
+/**
+ * `wrongKey`, `wrongNonce` and `plainJson` applied to an encrypted 200; other answers pass.
+ *
+ * @example
+ * ```ts
+ * const broken = transformReply({ kind: 'wrongKey' }, reply); // same JSON, random key
+ * ```
+ */
 export function transformReply(spec: FaultSpec, reply: Reply): Reply {
   const sealed = reply.sealed;
   if (sealed === undefined) return reply;

@@ -5,10 +5,24 @@
 import type { IncomingMessage } from 'node:http';
 import { sealGenerateResponse, sealRefreshResponse } from '../envelope.js';
 
-/** The operator's body limit (UIDOperatorVerticle MAX_REQUEST_BODY_SIZE = 1 << 20). */
+/**
+ * The operator's body limit (UIDOperatorVerticle MAX_REQUEST_BODY_SIZE = 1 << 20).
+ *
+ * @example
+ * ```ts
+ * readBody(req, MAX_REQUEST_BODY_BYTES); // 'too-large' past 1 MiB
+ * ```
+ */
 export const MAX_REQUEST_BODY_BYTES = 1 << 20;
 
-/** What an encrypted 200 was made of, kept so that faults can re-seal the same JSON differently. */
+/**
+ * What an encrypted 200 was made of, kept so that faults can re-seal the same JSON differently.
+ *
+ * @example
+ * ```ts
+ * sealedReply({ endpoint: 'refresh', json: '{"status":"optout"}', key, binary: false });
+ * ```
+ */
 export interface SealedBody {
   endpoint: 'generate' | 'refresh';
   json: string;
@@ -19,7 +33,14 @@ export interface SealedBody {
   binary: boolean;
 }
 
-/** One HTTP answer, not yet written. */
+/**
+ * One HTTP answer, not yet written.
+ *
+ * @example
+ * ```ts
+ * const reply: Reply = jsonReply(401, { status: 'unauthorized' });
+ * ```
+ */
 export interface Reply {
   status: number;
   headers: Record<string, string>;
@@ -27,7 +48,14 @@ export interface Reply {
   sealed?: SealedBody;
 }
 
-/** An answer with a JSON body; keys keep their order, which mirrors the operator's (message first). */
+/**
+ * An answer with a JSON body; keys keep their order, which mirrors the operator's (message first).
+ *
+ * @example
+ * ```ts
+ * jsonReply(401, { status: 'unauthorized' }).body.toString(); // '{"status":"unauthorized"}'
+ * ```
+ */
 export function jsonReply(status: number, value: unknown): Reply {
   return {
     status,
@@ -36,12 +64,26 @@ export function jsonReply(status: number, value: unknown): Reply {
   };
 }
 
-/** The operator's 400 `{"message":…,"status":"client_error"}`. */
+/**
+ * The operator's 400 `{"message":…,"status":"client_error"}`.
+ *
+ * @example
+ * ```ts
+ * clientError('Invalid Identifier'); // 400 {"message":"Invalid Identifier","status":"client_error"}
+ * ```
+ */
 export function clientError(message: string): Reply {
   return jsonReply(400, { message, status: 'client_error' });
 }
 
-/** A text answer; Vert.x writes its 404/405/413 and health-check bodies without a Content-Type. */
+/**
+ * A text answer; Vert.x writes its 404/405/413 and health-check bodies without a Content-Type.
+ *
+ * @example
+ * ```ts
+ * textReply(200, 'OK'); // the health check
+ * ```
+ */
 export function textReply(status: number, text: string, contentType?: string): Reply {
   const headers: Record<string, string> = contentType === undefined ? {} : { 'Content-Type': contentType };
   return { status, headers, body: Buffer.from(text, 'utf8') };
@@ -51,6 +93,11 @@ export function textReply(status: number, text: string, contentType?: string): R
  * An encrypted 200: generate bodies carry the ts || nonce prefix, refresh bodies do not. Binary mode
  * answers raw bytes, text mode base64 (V2PayloadHandler.writeResponseBody). A key the cipher refuses
  * gives the operator's 500 `{"message":"","status":"error"}`.
+ *
+ * @example
+ * ```ts
+ * sealedReply({ endpoint: 'generate', json, key: secret, nonce, timestamp: now, binary: false });
+ * ```
  */
 export function sealedReply(sealed: SealedBody): Reply {
   let bytes: Buffer;
@@ -70,7 +117,14 @@ export function sealedReply(sealed: SealedBody): Reply {
   return encodedReply(bytes, sealed.binary, sealed);
 }
 
-/** Bytes as a 200 in the request's mode. */
+/**
+ * Bytes as a 200 in the request's mode.
+ *
+ * @example
+ * ```ts
+ * encodedReply(bytes, false).body.toString(); // base64 of bytes, text/plain
+ * ```
+ */
 export function encodedReply(bytes: Buffer, binary: boolean, sealed?: SealedBody): Reply {
   const reply: Reply = binary
     ? { status: 200, headers: { 'Content-Type': 'application/octet-stream' }, body: bytes }
@@ -79,7 +133,14 @@ export function encodedReply(bytes: Buffer, binary: boolean, sealed?: SealedBody
   return reply;
 }
 
-/** Binary mode: the whole Content-Type value equals `application/octet-stream`, ignoring case. */
+/**
+ * Binary mode: the whole Content-Type value equals `application/octet-stream`, ignoring case.
+ *
+ * @example
+ * ```ts
+ * isBinaryRequest(req); // true for 'Application/Octet-Stream', false with '; charset=...'
+ * ```
+ */
 export function isBinaryRequest(req: IncomingMessage): boolean {
   return (req.headers['content-type'] ?? '').toLowerCase() === 'application/octet-stream';
 }
@@ -87,6 +148,12 @@ export function isBinaryRequest(req: IncomingMessage): boolean {
 /**
  * Reads the body, stopping as soon as it passes `limit` (a declared Content-Length over the limit
  * stops it before any byte is read). Resolves null when the client went away first.
+ *
+ * @example
+ * ```ts
+ * const body = await readBody(req, MAX_REQUEST_BODY_BYTES);
+ * if (body === 'too-large') writer.tooLarge(req, res);
+ * ```
  */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large' | null> {
   const declared = Number(req.headers['content-length']);
@@ -115,7 +182,14 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 
   });
 }
 
-/** Vert.x's answer when no route matches (RoutingContextImpl DEFAULT_404). */
+/**
+ * Vert.x's answer when no route matches (RoutingContextImpl DEFAULT_404).
+ *
+ * @example
+ * ```ts
+ * notFound().status; // 404
+ * ```
+ */
 export function notFound(): Reply {
   return textReply(404, '<html><body><h1>Resource not found</h1></body></html>', 'text/html; charset=utf-8');
 }

@@ -24,16 +24,37 @@ export type Identifier =
   | { emailHash: string }
   | { phoneHash: string };
 
-/** Email or phone: the identity type tokens carry. */
+/**
+ * Email or phone: the identity type tokens carry.
+ *
+ * @example
+ * ```ts
+ * const type: IdentityType = 'phone';
+ * ```
+ */
 export type IdentityType = 'email' | 'phone';
 
-/** An identity reduced to what the operator keeps: its type and the decoded identity hash. */
+/**
+ * An identity reduced to what the operator keeps: its type and the decoded identity hash.
+ *
+ * @example
+ * ```ts
+ * const who: IdentityHash = identityFromIdentifier({ phone: '+12345678901' });
+ * ```
+ */
 export interface IdentityHash {
   type: IdentityType;
   hash: Buffer;
 }
 
-/** The four request fields of `/v2/token/generate`. */
+/**
+ * The four request fields of `/v2/token/generate`.
+ *
+ * @example
+ * ```ts
+ * identityFromField('phone_hash' satisfies IdentityField, 'EObwtHBUqDNZR33LNSMdtt5cafsYFuGmuY4ZLenlue4=');
+ * ```
+ */
 export type IdentityField = 'email' | 'email_hash' | 'phone' | 'phone_hash';
 
 const HEX_64 = /^[0-9a-fA-F]{64}$/;
@@ -42,6 +63,12 @@ const HEX_64 = /^[0-9a-fA-F]{64}$/;
  * The operator's hash rule (§6.4): 44 chars the Java basic decoder accepts (the decoded length is not
  * checked) or 64 hex chars. Stricter than the client's `normalizeHash`, on purpose: it is what the
  * operator answers, not what a careful client sends.
+ *
+ * @example
+ * ```ts
+ * decodeOperatorHash('A'.repeat(44))?.length; // 33: accepted, as on the operator
+ * decodeOperatorHash('abc'); // null
+ * ```
  */
 export function decodeOperatorHash(value: string): Buffer | null {
   if (value.length === 44) return javaBase64Decode(value);
@@ -81,7 +108,14 @@ export function identityFromField(field: IdentityField, value: string): Identity
   }
 }
 
-/** An {@link Identifier} as an identity hash; throws `UID2_INVALID_INPUT` where generate would 400. */
+/**
+ * An {@link Identifier} as an identity hash; throws `UID2_INVALID_INPUT` where generate would 400.
+ *
+ * @example
+ * ```ts
+ * identityFromIdentifier({ emailHash: 'tMmiiTI7IaAcPpQPFQ65uMVCWH8av9jw4cwf/F5HVRQ=' }).type; // 'email'
+ * ```
+ */
 export function identityFromIdentifier(identifier: Identifier): IdentityHash {
   const entries = identifier !== null && typeof identifier === 'object' ? Object.entries(identifier) : [];
   const fields: Record<string, IdentityField> = {
@@ -128,6 +162,12 @@ export const TEST_IDENTITIES: readonly {
 /**
  * Keeps identities as salted first-level hashes, as tokens do, and answers the opt-out question for
  * generate and refresh (validate identities bypass the list; refresh-optout ones opt out on refresh).
+ *
+ * @example
+ * ```ts
+ * const optOuts = new OptOutRegistry(randomBytes(32));
+ * optOuts.add(identityFromIdentifier({ email: 'gone@example.com' }));
+ * ```
  */
 export class OptOutRegistry {
   readonly #salt: Buffer;

@@ -7,7 +7,14 @@ import type { LocalClientOptions } from './auth.js';
 import type { FaultSpec } from './faults.js';
 import type { Identifier } from './identities.js';
 
-/** Which identity product the operator simulates: UID2 (default) or EUID (TCF consent checked). */
+/**
+ * Which identity product the operator simulates: UID2 (default) or EUID (TCF consent checked).
+ *
+ * @example
+ * ```ts
+ * const op = await startLocalOperator({ scope: 'euid' satisfies OperatorScope });
+ * ```
+ */
 export type OperatorScope = 'uid2' | 'euid';
 
 /**
@@ -79,7 +86,14 @@ export interface LocalOperatorOptions {
   faults?: readonly FaultSpec[];
 }
 
-/** Lifetimes from a profile plus overrides, checked the way the operator checks its runtime config. */
+/**
+ * Lifetimes from a profile plus overrides, checked the way the operator checks its runtime config.
+ *
+ * @example
+ * ```ts
+ * resolveLifetimes({ profile: 'integration', lifetimes: { refreshFromSeconds: 60 } }).identityExpiresSeconds; // 3600
+ * ```
+ */
 export function resolveLifetimes(options: LocalOperatorOptions): Lifetimes {
   const profile = options.profile ?? 'production';
   const base = LIFETIME_PROFILES[profile];

@@ -7,7 +7,14 @@ import { jsonReply, type Reply, sealedReply } from './http.js';
 import { javaBase64Decode } from './request-envelope.js';
 import type { OperatorState } from './state.js';
 
-/** The length of every v2 refresh token (V2RequestUtil.V2_REFRESH_PAYLOAD_LENGTH). */
+/**
+ * The length of every v2 refresh token (V2RequestUtil.V2_REFRESH_PAYLOAD_LENGTH).
+ *
+ * @example
+ * ```ts
+ * expect(identity.refresh_token).toHaveLength(REFRESH_TOKEN_LENGTH); // 388
+ * ```
+ */
 export const REFRESH_TOKEN_LENGTH = 388;
 
 /** Tokens established before this are "deprecated" and answered with optout (2021-03-08). */

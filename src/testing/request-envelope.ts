@@ -12,10 +12,24 @@ import {
 } from '../envelope.js';
 import type { OperatorScope } from './options.js';
 
-/** 1 version + 12 IV + 16 tag + 8 timestamp + 8 nonce (V2RequestUtil MIN_PAYLOAD_LENGTH). */
+/**
+ * 1 version + 12 IV + 16 tag + 8 timestamp + 8 nonce (V2RequestUtil MIN_PAYLOAD_LENGTH).
+ *
+ * @example
+ * ```ts
+ * bytes.length < MIN_ENVELOPE_LENGTH; // 45: 'Body too short'
+ * ```
+ */
 export const MIN_ENVELOPE_LENGTH = 1 + IV_LENGTH + TAG_LENGTH + PREFIX_LENGTH;
 
-/** A parsed envelope (`payload` is null for a 16-byte plaintext) or the operator's error message. */
+/**
+ * A parsed envelope (`payload` is null for a 16-byte plaintext) or the operator's error message.
+ *
+ * @example
+ * ```ts
+ * const result: EnvelopeResult = parseRequestEnvelope(body, false, secret, now, 'uid2');
+ * ```
+ */
 export type EnvelopeResult =
   | { ok: true; nonce: Buffer; payload: Record<string, unknown> | null; binary: boolean }
   | { ok: false; message: string };

@@ -31,7 +31,14 @@ const CORS_ALLOWED_HEADERS =
   'X-UID2-Client-Version,Access-Control-Request-Method,Access-Control-Allow-Credentials,' +
   'Access-Control-Allow-Origin,Access-Control-Allow-Headers,Content-Type';
 
-/** Answers a control request (`path` without the prefix), or null when the control route is off. */
+/**
+ * Answers a control request (`path` without the prefix), or null when the control route is off.
+ *
+ * @example
+ * ```ts
+ * const control: ControlHandler = (method, path, body) => handleControl(op, method, path, body);
+ * ```
+ */
 export type ControlHandler = (method: string, path: string, body: Buffer) => Reply;
 
 /**

@@ -34,7 +34,14 @@ export interface IdentityBody {
   refresh_response_key: string;
 }
 
-/** What a new identity is minted from. */
+/**
+ * What a new identity is minted from.
+ *
+ * @example
+ * ```ts
+ * state.issueIdentity({ type: 'email', firstLevelHash, siteId: 999, establishedAt: now, now });
+ * ```
+ */
 export interface IssueRequest {
   type: IdentityType;
   firstLevelHash: Buffer;
@@ -43,7 +50,15 @@ export interface IssueRequest {
   now: number;
 }
 
-/** The operator's state. */
+/**
+ * The operator's state.
+ *
+ * @example
+ * ```ts
+ * const state = new OperatorState({ scope: 'euid' });
+ * state.now(); // Date.now() + state.clockOffsetMs
+ * ```
+ */
 export class OperatorState {
   readonly scope: OperatorScope;
   readonly clients: ClientRegistry;

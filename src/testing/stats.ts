@@ -3,7 +3,14 @@
  * an API key, secret, body or token, so they are safe to print in test output.
  */
 
-/** The endpoints statistics are kept for. `other` is every unknown path or method. */
+/**
+ * The endpoints statistics are kept for. `other` is every unknown path or method.
+ *
+ * @example
+ * ```ts
+ * op.stats().byEndpoint['refresh' satisfies StatsEndpoint];
+ * ```
+ */
 export type StatsEndpoint = 'generate' | 'refresh' | 'healthcheck' | 'other';
 
 /**
@@ -37,7 +44,16 @@ function increment(record: Record<string, number>, key: string): void {
   record[key] = (record[key] ?? 0) + 1;
 }
 
-/** Collects {@link OperatorStats}. */
+/**
+ * Collects {@link OperatorStats}.
+ *
+ * @example
+ * ```ts
+ * const stats = new RequestStats();
+ * stats.countRequest('generate', 'java-uid2-client-4.9.0');
+ * stats.countStatus(200);
+ * ```
+ */
 export class RequestStats {
   #stats: OperatorStats = RequestStats.#empty();
 

@@ -5,19 +5,55 @@
  */
 import { javaBase64Decode } from './request-envelope.js';
 
-/** The vendor id the EUID operator checks (config `tcf_vendor_id`, default 21 = The Trade Desk). */
+/**
+ * The vendor id the EUID operator checks (config `tcf_vendor_id`, default 21 = The Trade Desk).
+ *
+ * @example
+ * ```ts
+ * buildTcfConsentString({ vendorConsent: [EUID_TCF_VENDOR_ID] });
+ * ```
+ */
 export const EUID_TCF_VENDOR_ID = 21;
-/** Purposes the EUID operator requires: 1, 2, 3, 4, 7, 10 (by consent or legitimate interest). */
+/**
+ * Purposes the EUID operator requires: 1, 2, 3, 4, 7, 10 (by consent or legitimate interest).
+ *
+ * @example
+ * ```ts
+ * buildTcfConsentString({ purposesConsent: [...EUID_REQUIRED_PURPOSES], specialFeatureOptIns: [1], vendorConsent: [21] });
+ * ```
+ */
 export const EUID_REQUIRED_PURPOSES: readonly number[] = Object.freeze([1, 2, 3, 4, 7, 10]);
-/** Special feature 1 (precise geolocation) must also be opted in. */
+/**
+ * Special feature 1 (precise geolocation) must also be opted in.
+ *
+ * @example
+ * ```ts
+ * buildTcfConsentString({ specialFeatureOptIns: [EUID_REQUIRED_SPECIAL_FEATURE] });
+ * ```
+ */
 export const EUID_REQUIRED_SPECIAL_FEATURE = 1;
 
-/** A set of vendor ids, kept as inclusive ranges so that a range 1..65535 costs nothing. */
+/**
+ * A set of vendor ids, kept as inclusive ranges so that a range 1..65535 costs nothing.
+ *
+ * @example
+ * ```ts
+ * parseTcfConsent(tcString)?.vendorConsent.has(21);
+ * ```
+ */
 export interface VendorSet {
   has(vendorId: number): boolean;
 }
 
-/** What the parser extracts from a TC string. */
+/**
+ * What the parser extracts from a TC string.
+ *
+ * @example
+ * ```ts
+ * const consent: TcfConsent | null = parseTcfConsent(tcString);
+ * consent?.specialFeatureOptIns.has(1);
+ * ```
+ */
 export interface TcfConsent {
   version: number;
   specialFeatureOptIns: ReadonlySet<number>;
@@ -171,7 +207,14 @@ export function hasEuidConsent(consent: TcfConsent, vendorId = EUID_TCF_VENDOR_I
   );
 }
 
-/** What {@link buildTcfConsentString} writes; unlisted ids are "no". */
+/**
+ * What {@link buildTcfConsentString} writes; unlisted ids are "no".
+ *
+ * @example
+ * ```ts
+ * const spec: TcfConsentSpec = { purposesConsent: [1, 2, 3, 4, 7, 10], specialFeatureOptIns: [1], vendorConsent: [21] };
+ * ```
+ */
 export interface TcfConsentSpec {
   purposesConsent?: readonly number[];
   purposesLITransparency?: readonly number[];

@@ -26,7 +26,14 @@ const REFRESH_PAYLOAD_LENGTH = 90;
 const INNER_TOKEN_LENGTH = 124;
 const AD_PAYLOAD_LENGTH = 129;
 
-/** What an inner refresh token carries. */
+/**
+ * What an inner refresh token carries.
+ *
+ * @example
+ * ```ts
+ * tokens.openInnerToken(inner)?.expiresAt; // refresh_expires of the identity
+ * ```
+ */
 export interface RefreshClaims {
   scope: OperatorScope;
   type: IdentityType;
@@ -40,7 +47,14 @@ export interface RefreshClaims {
   establishedAt: number;
 }
 
-/** Stage-1 outcome of a 388-char refresh body (V2RequestUtil.parseRefreshRequest). */
+/**
+ * Stage-1 outcome of a 388-char refresh body (V2RequestUtil.parseRefreshRequest).
+ *
+ * @example
+ * ```ts
+ * const outer: OuterTokenResult = tokens.openOuterToken(javaBase64Decode(body));
+ * ```
+ */
 export type OuterTokenResult =
   | { ok: true; innerToken: string | null; responseKey: Buffer }
   | { ok: false; message: string };
@@ -62,7 +76,15 @@ function newKeyId(): number {
   return randomInt(1000, 60_000);
 }
 
-/** Holds the operator's keys and mints and opens its tokens. */
+/**
+ * Holds the operator's keys and mints and opens its tokens.
+ *
+ * @example
+ * ```ts
+ * const tokens = new TokenService('uid2');
+ * const { refreshToken } = tokens.wrapRefreshToken(tokens.innerRefreshToken(claims)); // 388 chars
+ * ```
+ */
 export class TokenService {
   readonly scope: OperatorScope;
   readonly #refreshKeys = new Map<number, Buffer>();

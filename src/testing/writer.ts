@@ -5,7 +5,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Reply, textReply } from './http.js';
 
-/** Writes replies and keeps track of pending timers. */
+/**
+ * Writes replies and keeps track of pending timers.
+ *
+ * @example
+ * ```ts
+ * const writer = new ReplyWriter();
+ * writer.write(res, textReply(200, 'OK'));
+ * writer.close(); // cancels every timer
+ * ```
+ */
 export class ReplyWriter {
   readonly #timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
   #closed = false;
