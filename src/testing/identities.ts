@@ -117,7 +117,11 @@ export function identityFromField(field: IdentityField, value: string): Identity
  * ```
  */
 export function identityFromIdentifier(identifier: Identifier): IdentityHash {
-  const entries = identifier !== null && typeof identifier === 'object' ? Object.entries(identifier) : [];
+  // Keys set to undefined are absent, as in the client's own input objects.
+  const entries =
+    identifier !== null && typeof identifier === 'object'
+      ? Object.entries(identifier).filter(([, value]) => value !== undefined)
+      : [];
   const fields: Record<string, IdentityField> = {
     email: 'email',
     phone: 'phone',
