@@ -104,7 +104,10 @@ export async function demoCommand(flags: DemoFlags, io: CliIo): Promise<number> 
     );
 
     const second = await post(`${backend.url}/login`, '{"email":"refresh-optout@example.com"}');
-    expectThat(second.status === 200, `refresh-optout user should get an identity, got HTTP ${second.status} ${second.text}`);
+    expectThat(
+      second.status === 200,
+      `refresh-optout user should get an identity, got HTTP ${second.status} ${second.text}`,
+    );
     parseIdentity(second.text);
     say('5. app signs in as refresh-optout@example.com -> identity (this test user opts out on refresh)');
 
