@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gcmOpen, sealGenerateResponse, sealRefreshResponse, sealRequestEnvelope } from '../src/envelope.js';
 import {
   decryptTokenGenerateResponse,
@@ -11,6 +11,7 @@ import {
   type Uid2ErrorCode,
 } from '../src/index.js';
 import { toTokenGenerateRequest } from '../src/input.js';
+import { type LocalOperator, startLocalOperator } from '../src/testing/index.js';
 
 const key = Buffer.alloc(32, 0x5a);
 const secret = key.toString('base64');
@@ -211,4 +212,48 @@ describe('envelope round trips', () => {
 
 it('codeOf lets any other error through, so the properties above can fail', () => {
   expect(() => codeOf(() => JSON.parse('{'))).toThrow(SyntaxError);
+});
+
+describe('the local operator refuses mutated request envelopes', () => {
+  let op: LocalOperator;
+  beforeAll(async () => {
+    op = await startLocalOperator();
+  });
+  afterAll(() => op.close());
+
+  it('any single-byte change, cut or extension is answered 400 client_error, never 200 or 5xx', async () => {
+    const opKey = Buffer.from(op.secretKey, 'base64');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat(),
+        fc.integer({ min: 1, max: 255 }),
+        fc.constantFrom('flip', 'cut', 'extend'),
+        async (at, mask, how) => {
+          const { bytes } = sealRequestEnvelope(
+            opKey,
+            '{"email_hash":"tMmiiTI7IaAcPpQPFQ65uMVCWH8av9jw4cwf/F5HVRQ="}',
+          );
+          const index = at % bytes.length;
+          let mutated: Buffer;
+          if (how === 'flip') {
+            mutated = Buffer.from(bytes);
+            mutated[index] = (mutated[index] ?? 0) ^ mask;
+          } else if (how === 'cut') {
+            mutated = bytes.subarray(0, index);
+          } else {
+            mutated = Buffer.concat([bytes, Buffer.from([mask])]);
+          }
+          const res = await fetch(`${op.url}/v2/token/generate`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${op.apiKey}`, 'content-type': 'text/plain' },
+            body: mutated.toString('base64'),
+          });
+          const body = (await res.json()) as { status: string };
+          expect(res.status).toBe(400);
+          expect(body.status).toBe('client_error');
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
 });
