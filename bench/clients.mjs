@@ -59,12 +59,12 @@ function headers() {
   };
 }
 
-/** PublisherClient with its defaults. */
-export function oursClient(baseUrl) {
-  const client = new PublisherClient({ baseUrl, apiKey: API_KEY, secretKey: SECRET_KEY });
+/** PublisherClient with its defaults (another build's class can be given, to compare a prototype). */
+export function oursClient(baseUrl, { Client = PublisherClient, name = 'ours' } = {}) {
+  const client = new Client({ baseUrl, apiKey: API_KEY, secretKey: SECRET_KEY });
   let i = 0;
   return {
-    name: 'ours',
+    name,
     async call() {
       const result = await client.generateToken({ email: EMAILS[i++ & 255] });
       if (result.status !== 'success') throw new Error(`unexpected status ${result.status}`);

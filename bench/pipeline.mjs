@@ -7,24 +7,44 @@
  */
 import { createCipheriv, createDecipheriv, createHash, createSecretKey, randomFillSync } from 'node:crypto';
 import { Bench } from 'tinybench';
-import {
-  decodeSecretKey,
-  openGenerateResponse,
-  sealGenerateResponse,
-  sealRefreshResponse,
-  sealRequestEnvelope,
-} from '../dist/envelope.js';
-import {
-  decryptTokenGenerateResponse,
-  decryptTokenRefreshResponse,
-  encryptTokenGenerateRequest,
-} from '../dist/index.js';
-import { toTokenGenerateRequest } from '../dist/input.js';
-import { interpretGenerateResponse } from '../dist/results.js';
 import { EMAILS, FIXED_NONCE, identityBody, SECRET_KEY, spread, successJson } from './fixtures.mjs';
 
+/**
+ * The library functions the pipeline uses, from a build directory (default: this checkout's dist/).
+ * Another directory lets a prototype build be measured against this one in the same run.
+ */
+export async function loadLibrary(distUrl = new URL('../dist/', import.meta.url)) {
+  const [index, envelope, input, results] = await Promise.all(
+    ['index.js', 'envelope.js', 'input.js', 'results.js'].map((file) => import(new URL(file, distUrl).href)),
+  );
+  return {
+    decryptTokenGenerateResponse: index.decryptTokenGenerateResponse,
+    decryptTokenRefreshResponse: index.decryptTokenRefreshResponse,
+    encryptTokenGenerateRequest: index.encryptTokenGenerateRequest,
+    decodeSecretKey: envelope.decodeSecretKey,
+    openGenerateResponse: envelope.openGenerateResponse,
+    sealGenerateResponse: envelope.sealGenerateResponse,
+    sealRefreshResponse: envelope.sealRefreshResponse,
+    sealRequestEnvelope: envelope.sealRequestEnvelope,
+    toTokenGenerateRequest: input.toTokenGenerateRequest,
+    interpretGenerateResponse: results.interpretGenerateResponse,
+  };
+}
+
 /** Builds the recorded responses and the operations to time. */
-export function pipelineTasks() {
+export function pipelineTasks(lib) {
+  const {
+    decryptTokenGenerateResponse,
+    decryptTokenRefreshResponse,
+    encryptTokenGenerateRequest,
+    decodeSecretKey,
+    openGenerateResponse,
+    sealGenerateResponse,
+    sealRefreshResponse,
+    sealRequestEnvelope,
+    toTokenGenerateRequest,
+    interpretGenerateResponse,
+  } = lib;
   const now = Date.now();
   const secret = decodeSecretKey(SECRET_KEY);
   const secretObject = createSecretKey(secret);
@@ -138,7 +158,7 @@ export function pipelineTasks() {
  * @param {{ reps: number, timeMs: number, warmupMs: number }} options
  */
 export async function runPipeline({ reps, timeMs, warmupMs }) {
-  const { pairs, extra, sizes } = pipelineTasks();
+  const { pairs, extra, sizes } = pipelineTasks(await loadLibrary());
   const entries = [
     ...pairs.flatMap((p) => [
       { key: `${p.name}:ours`, fn: p.ours },
@@ -148,7 +168,12 @@ export async function runPipeline({ reps, timeMs, warmupMs }) {
   ];
   const samples = Object.fromEntries(entries.map((e) => [e.key, { mean: [], p50: [], p99: [] }]));
   for (let rep = 0; rep < reps; rep++) {
-    const bench = new Bench({ time: timeMs, warmupTime: warmupMs, throws: true });
+    const bench = new Bench({
+      time: timeMs,
+      warmupTime: warmupMs,
+      throws: true,
+      timestampProvider: 'hrtimeNow',
+    });
     for (let k = 0; k < entries.length; k++) {
       const entry = entries[(k + rep) % entries.length];
       bench.add(entry.key, entry.fn);

@@ -72,7 +72,19 @@ const print = (line = '') => {
   out.push(line);
   console.log(line);
 };
+/** The commit measured, and whether src/ had uncommitted changes (others edit it concurrently). */
+function revision() {
+  try {
+    const git = (...a) => execFileSync('git', a, { cwd: here('..'), encoding: 'utf8' }).trim();
+    const dirty = git('status', '--porcelain', '--', 'src').length > 0;
+    return `${git('rev-parse', '--short', 'HEAD')}${dirty ? ' + uncommitted src changes' : ''}`;
+  } catch {
+    return 'unknown';
+  }
+}
+
 const raw = {
+  revision: revision(),
   machine: {
     cores: os.availableParallelism(),
     cpu: os.cpus()[0]?.model ?? 'unknown',
@@ -89,7 +101,7 @@ print();
 print(
   `Machine: ${raw.machine.cores} cores, ${raw.machine.cpu}, Node ${raw.machine.node}, ` +
     `load average at start ${raw.machine.loadAverageAtStart.map((l) => l.toFixed(2)).join(' ')}. ` +
-    'Figures are `median [min–max]` over repetitions.',
+    `Build: ${raw.revision}. Figures are \`median [min–max]\` over repetitions.`,
 );
 
 if (only.has('pipeline')) {
