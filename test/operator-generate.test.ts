@@ -1,10 +1,5 @@
-/**
- * /v2/token/generate on the local operator over raw HTTP: auth (§10), input rules (§4.2), answers and
- * token shapes (§3, §5.1).
- */
-import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeSecretKey, openGenerateResponse, sealRequestEnvelope } from '../src/envelope.js';
+import { decodeSecretKey, sealRequestEnvelope } from '../src/envelope.js';
 import { sha256Base64 } from '../src/input.js';
 import {
   generateApiKey,
@@ -13,6 +8,7 @@ import {
   type LocalOperator,
   startLocalOperator,
 } from '../src/testing/index.js';
+import { post, rawGenerate } from './support/raw-http.js';
 
 const MISSING = JSON.stringify({
   message:
@@ -24,31 +20,9 @@ const UNAUTHORIZED = '{"status":"unauthorized"}';
 
 let op: LocalOperator;
 
-async function post(
-  target: LocalOperator,
-  path: string,
-  body: string | Buffer,
-  headers: Record<string, string>,
-) {
-  const res = await request(`${target.url}${path}`, { method: 'POST', body, headers });
-  return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
-}
-
 /** Generates with `payload` (an object or raw JSON text) and decrypts a 200. */
-async function generate(payload: unknown, target = op, apiKey = target.apiKey, secretKey = target.secretKey) {
-  const key = decodeSecretKey(secretKey);
-  const json = typeof payload === 'string' ? payload : JSON.stringify(payload);
-  const { bytes, nonce } = sealRequestEnvelope(key, json);
-  const res = await post(target, '/v2/token/generate', bytes.toString('base64'), {
-    authorization: `Bearer ${apiKey}`,
-    'content-type': 'text/plain',
-  });
-  const decrypted =
-    res.status === 200
-      ? (JSON.parse(openGenerateResponse(key, res.text, nonce).json) as Record<string, unknown>)
-      : undefined;
-  return { ...res, decrypted };
-}
+const generate = (payload: unknown, target = op, apiKey?: string, secretKey?: string) =>
+  rawGenerate(payload, target, apiKey, secretKey);
 
 /** The identity of a success answer (fails the test otherwise). */
 function identityOf(res: { decrypted?: Record<string, unknown> | undefined }): IdentityBody {

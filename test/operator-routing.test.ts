@@ -6,18 +6,9 @@ import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalOperator, startLocalOperator } from '../src/testing/index.js';
+import { post } from './support/raw-http.js';
 
 let op: LocalOperator;
-
-async function post(
-  target: LocalOperator,
-  path: string,
-  body: string | Buffer,
-  headers: Record<string, string>,
-) {
-  const res = await request(`${target.url}${path}`, { method: 'POST', body, headers });
-  return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
-}
 
 beforeAll(async () => {
   op = await startLocalOperator();

@@ -28,6 +28,15 @@ function codeOf(run: () => unknown): Uid2ErrorCode | 'ok' {
   }
 }
 
+/** One byte XOR-ed with `mask`, the bytes cut at `index`, or one byte appended. */
+function mutate(bytes: Buffer, index: number, mask: number, how: 'flip' | 'cut' | 'extend'): Buffer {
+  if (how === 'cut') return bytes.subarray(0, index);
+  if (how === 'extend') return Buffer.concat([bytes, Buffer.from([mask])]);
+  const copy = Buffer.from(bytes);
+  copy[index] = (copy[index] ?? 0) ^ mask;
+  return copy;
+}
+
 const validBody = sealGenerateResponse(
   key,
   Date.now(),
@@ -68,17 +77,9 @@ describe('decrypt functions only ever throw Uid2Error', () => {
       fc.property(
         fc.nat({ max: validBody.length - 1 }),
         fc.integer({ min: 1, max: 255 }),
-        fc.constantFrom('flip', 'cut', 'extend'),
+        fc.constantFrom('flip' as const, 'cut' as const, 'extend' as const),
         (index, mask, how) => {
-          let mutated: Buffer;
-          if (how === 'flip') {
-            mutated = Buffer.from(validBody);
-            mutated[index] = (mutated[index] ?? 0) ^ mask;
-          } else if (how === 'cut') {
-            mutated = validBody.subarray(0, index);
-          } else {
-            mutated = Buffer.concat([validBody, Buffer.from([mask])]);
-          }
+          const mutated = mutate(validBody, index, mask, how);
           expect(codeOf(() => decryptTokenGenerateResponse(secret, mutated.toString('base64'), nonce))).toBe(
             'UID2_DECRYPT_FAILED',
           );
@@ -227,22 +228,14 @@ describe('the local operator refuses mutated request envelopes', () => {
       fc.asyncProperty(
         fc.nat(),
         fc.integer({ min: 1, max: 255 }),
-        fc.constantFrom('flip', 'cut', 'extend'),
+        fc.constantFrom('flip' as const, 'cut' as const, 'extend' as const),
         async (at, mask, how) => {
           const { bytes } = sealRequestEnvelope(
             opKey,
             '{"email_hash":"tMmiiTI7IaAcPpQPFQ65uMVCWH8av9jw4cwf/F5HVRQ="}',
           );
           const index = at % bytes.length;
-          let mutated: Buffer;
-          if (how === 'flip') {
-            mutated = Buffer.from(bytes);
-            mutated[index] = (mutated[index] ?? 0) ^ mask;
-          } else if (how === 'cut') {
-            mutated = bytes.subarray(0, index);
-          } else {
-            mutated = Buffer.concat([bytes, Buffer.from([mask])]);
-          }
+          const mutated = mutate(bytes, index, mask, how);
           const res = await fetch(`${op.url}/v2/token/generate`, {
             method: 'POST',
             headers: { authorization: `Bearer ${op.apiKey}`, 'content-type': 'text/plain' },
