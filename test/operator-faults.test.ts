@@ -201,7 +201,29 @@ describe('the queue', () => {
     expect((await refresh('x')).status).toBe(400);
   });
 
+  it('a fault with a rate hits each request independently and stays until cleared', async () => {
+    op.injectFault({ kind: 'http503', endpoint: 'generate', rate: 0.5 });
+    const statuses: number[] = [];
+    for (let i = 0; i < 60; i++) statuses.push((await generate()).status);
+    const hits = statuses.filter((status) => status === 503).length;
+    // Binomial(60, 0.5): outside 10..50 has probability below 1e-7.
+    expect(hits).toBeGreaterThan(10);
+    expect(hits).toBeLessThan(50);
+    expect(statuses.filter((status) => status !== 503).every((status) => status === 200)).toBe(true);
+    expect(op.pendingFaults()).toEqual([
+      { kind: 'http503', endpoint: 'generate', rate: 0.5, remaining: Number.POSITIVE_INFINITY },
+    ]);
+    op.clearFaults();
+    expect((await generate()).status).toBe(200);
+    op.injectFault({ kind: 'reset', rate: 1, count: 1 });
+    expect(op.pendingFaults()).toHaveLength(1);
+    await expect(generate()).rejects.toThrow();
+    expect(op.pendingFaults()).toEqual([]);
+  });
+
   it('rejects malformed faults', () => {
+    expect(() => op.injectFault({ kind: 'http500', rate: 0 })).toThrow(/rate/);
+    expect(() => op.injectFault({ kind: 'http500', rate: 1.5 })).toThrow(/rate/);
     expect(() => op.injectFault({ kind: 'explode' } as unknown as FaultSpec)).toThrow(/fault kind/);
     expect(() => op.injectFault({ kind: 'delay' } as unknown as FaultSpec)).toThrow(/needs ms/);
     expect(() => op.injectFault({ kind: 'http500', count: -1 })).toThrow(/count/);

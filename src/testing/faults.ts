@@ -29,8 +29,13 @@ export type FaultEndpoint = 'generate' | 'refresh' | 'any';
 export interface FaultTarget {
   /** Default `any`. */
   endpoint?: FaultEndpoint;
-  /** How many requests the fault lasts. Default 1. */
+  /** How many requests the fault lasts. Default 1, or until cleared when `rate` is given. */
   count?: number;
+  /**
+   * Probability (0 < rate <= 1) that each matching request gets the fault, independently, instead of
+   * the next `count` requests: for load tests ("about 1% 503s"). Such a fault stays until cleared.
+   */
+  rate?: number;
 }
 
 /**
@@ -129,6 +134,9 @@ export function validateFault(input: unknown): FaultSpec {
   nonNegativeInt(spec.ms, 'fault ms');
   nonNegativeInt(spec.retryAfterSeconds, 'fault retryAfterSeconds');
   nonNegativeInt(spec.bytes, 'fault bytes');
+  if (spec.rate !== undefined && !(typeof spec.rate === 'number' && spec.rate > 0 && spec.rate <= 1)) {
+    throw new Uid2Error('UID2_INVALID_INPUT', 'fault rate must be a number above 0 and at most 1');
+  }
   if (spec.kind === 'delay' && spec.ms === undefined) {
     throw new Uid2Error('UID2_INVALID_INPUT', 'a delay fault needs ms');
   }
@@ -150,14 +158,19 @@ export class FaultQueue {
 
   add(spec: FaultSpec): void {
     const checked = validateFault(spec);
-    const remaining = checked.count ?? 1;
+    const remaining = checked.count ?? (checked.rate === undefined ? 1 : Number.POSITIVE_INFINITY);
     if (remaining > 0) this.#pending.push({ spec: checked, remaining });
   }
 
-  /** Takes one use of the first fault aimed at `endpoint`, if any. */
+  /**
+   * Takes one use of the first fault aimed at `endpoint`, if any. A fault with a `rate` applies to
+   * this request only with that probability; otherwise the next fault in the queue is considered.
+   */
   take(endpoint: 'generate' | 'refresh'): FaultSpec | undefined {
     const index = this.#pending.findIndex(
-      (f) => (f.spec.endpoint ?? 'any') === 'any' || f.spec.endpoint === endpoint,
+      (f) =>
+        ((f.spec.endpoint ?? 'any') === 'any' || f.spec.endpoint === endpoint) &&
+        (f.spec.rate === undefined || Math.random() < f.spec.rate),
     );
     const entry = this.#pending[index];
     if (entry === undefined) return undefined;
