@@ -23,27 +23,39 @@ import { API_KEY, EMAILS, FIXED_NONCE, SECRET_KEY } from './fixtures.mjs';
 
 const CLIENT_VERSION = 'uid2-publisher-bench';
 
-/** Forks bench/server.mjs and resolves with its base URL and a `stop()`. */
-export function startServer() {
-  const child = fork(fileURLToPath(new URL('./server.mjs', import.meta.url)), [], {
+/**
+ * Forks a server script (default bench/server.mjs); resolves with what it reported when ready (e.g.
+ * `{ port }`), `cpuMicros()` (its CPU time so far) and `stop()`.
+ */
+export function startProcess(script = './server.mjs') {
+  const child = fork(fileURLToPath(new URL(script, import.meta.url)), [], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  const stop = () =>
+    new Promise((done) => {
+      if (child.exitCode !== null) return done();
+      child.once('exit', () => done());
+      child.kill('SIGTERM');
+    });
+  const cpuMicros = () =>
+    new Promise((resolve) => {
+      child.once('message', ({ cpu }) => resolve(cpu.user + cpu.system));
+      child.send('cpu');
+    });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`bench server exited early (code ${code})`)));
-    child.once('message', ({ port }) => {
+    child.once('exit', (code) => reject(new Error(`${script} exited early (code ${code})`)));
+    child.once('message', (ready) => {
       child.removeAllListeners('exit');
-      resolve({
-        baseUrl: `http://127.0.0.1:${port}`,
-        stop: () =>
-          new Promise((done) => {
-            if (child.exitCode !== null) return done();
-            child.once('exit', () => done());
-            child.kill('SIGTERM');
-          }),
-      });
+      resolve({ ...ready, cpuMicros, stop });
     });
   });
+}
+
+/** Starts bench/server.mjs; adds its `baseUrl`. */
+export async function startServer() {
+  const server = await startProcess('./server.mjs');
+  return { ...server, baseUrl: `http://127.0.0.1:${server.port}` };
 }
 
 /** The Agent settings of the hand-written clients: those of the library's own Agent. */
@@ -51,9 +63,9 @@ function keepAliveAgent() {
   return new Agent({ keepAliveTimeout: 4_000, keepAliveMaxTimeout: 60_000 });
 }
 
-function headers() {
+function headers(apiKey = API_KEY) {
   return {
-    authorization: `Bearer ${API_KEY}`,
+    authorization: `Bearer ${apiKey}`,
     'content-type': 'text/plain',
     'x-uid2-client-version': CLIENT_VERSION,
   };
@@ -75,11 +87,11 @@ export function oursClient(baseUrl, { Client = PublisherClient, name = 'ours' } 
 }
 
 /** The protocol's floor over HTTP: the least code a correct UID2 generate can be. */
-export function minimalClient(baseUrl) {
-  const key = createSecretKey(Buffer.from(SECRET_KEY, 'base64'));
+export function minimalClient(baseUrl, { apiKey = API_KEY, secretKey = SECRET_KEY } = {}) {
+  const key = createSecretKey(Buffer.from(secretKey, 'base64'));
   const agent = keepAliveAgent();
   const url = `${baseUrl}/v2/token/generate`;
-  const fixedHeaders = headers();
+  const fixedHeaders = headers(apiKey);
   let i = 0;
   return {
     name: 'minimal',
@@ -134,6 +146,41 @@ export function bareClient(baseUrl) {
       const text = await res.body.text();
       if (res.statusCode !== 200 || text.length === 0) throw new Error(`HTTP ${res.statusCode}`);
       return text;
+    },
+    close: () => agent.close(),
+  };
+}
+
+/**
+ * The floor of a refresh over HTTP: POST the refresh token, base64-decode and decrypt the answer with the
+ * identity's refresh_response_key, one JSON.parse. `identities` are parsed identity bodies.
+ */
+export function minimalRefreshClient(baseUrl, identities, { apiKey = API_KEY } = {}) {
+  const agent = keepAliveAgent();
+  const url = `${baseUrl}/v2/token/refresh`;
+  const fixedHeaders = headers(apiKey);
+  const keys = identities.map((identity) => Buffer.from(identity.refresh_response_key, 'base64'));
+  let i = 0;
+  return {
+    name: 'minimal',
+    async call() {
+      const k = i++ % identities.length;
+      const res = await request(url, {
+        method: 'POST',
+        dispatcher: agent,
+        headers: fixedHeaders,
+        body: identities[k].refresh_token,
+      });
+      const text = await res.body.text();
+      if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}`);
+      const answer = Buffer.from(text, 'base64');
+      const decipher = createDecipheriv('aes-256-gcm', keys[k], answer.subarray(0, 12));
+      decipher.setAuthTag(answer.subarray(answer.length - 16));
+      const opened = decipher.update(answer.subarray(12, answer.length - 16));
+      decipher.final();
+      const parsed = JSON.parse(opened.toString('utf8'));
+      if (parsed.status !== 'success') throw new Error(`unexpected status ${parsed.status}`);
+      return parsed;
     },
     close: () => agent.close(),
   };

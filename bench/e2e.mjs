@@ -64,9 +64,22 @@ function checked(name, concurrency, cell) {
 }
 
 /**
- * @param {{ baseUrl: string, concurrencies: number[], reps: number, durationMs: number, warmupMs: number }} options
+ * One cell, with the server's CPU use over it (share of one core): near 1 means the server, not the
+ * client, set the pace.
  */
-export async function runE2E({ baseUrl, concurrencies, reps, durationMs, warmupMs }) {
+export async function runCell(server, call, concurrency, durationMs) {
+  const cpu0 = await server.cpuMicros();
+  const t0 = performance.now();
+  const cell = await runLoad(call, concurrency, durationMs);
+  const cpu1 = await server.cpuMicros();
+  return { ...cell, serverCpu: (cpu1 - cpu0) / ((performance.now() - t0) * 1000) };
+}
+
+/**
+ * @param {{ server: { baseUrl: string, cpuMicros: () => Promise<number> }, concurrencies: number[], reps: number, durationMs: number, warmupMs: number }} options
+ */
+export async function runE2E({ server, concurrencies, reps, durationMs, warmupMs }) {
+  const { baseUrl } = server;
   const clients = [oursClient(baseUrl), minimalClient(baseUrl), bareClient(baseUrl)];
   const rows = [];
   try {
@@ -86,6 +99,7 @@ export async function runE2E({ baseUrl, concurrencies, reps, durationMs, warmupM
         rps: spread(cells[name].map((c) => c.rps)),
         p50Ms: spread(cells[name].map((c) => c.p50Ms)),
         p99Ms: spread(cells[name].map((c) => c.p99Ms)),
+        serverCpu: spread(cells[name].map((c) => c.serverCpu)),
         requests: cells[name].reduce((sum, c) => sum + c.requests, 0),
       });
       const pairedRatio = (a, b) => spread(cells[a].map((c, r) => c.rps / cells[b][r].rps));

@@ -22,5 +22,8 @@ const stop = async () => {
   await op.close();
   process.exit(0);
 };
+process.on('message', (message) => {
+  if (message === 'cpu') process.send?.({ cpu: process.cpuUsage() });
+});
 process.on('disconnect', stop);
 process.on('SIGTERM', stop);

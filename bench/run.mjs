@@ -65,6 +65,7 @@ const int = (n) => Math.round(n).toLocaleString('en-US');
 const fixed = (n, digits) => n.toFixed(digits);
 /** "median [min-max]" */
 const ranged = (s, show) => `${show(s.median)} [${show(s.min)}–${show(s.max)}]`;
+const percent = (share) => `${Math.round(share * 100)}%`;
 const mb = (bytes) => (bytes / 1024 / 1024).toFixed(2);
 
 const out = [];
@@ -138,7 +139,7 @@ if (only.has('e2e')) {
   const server = await startServer();
   let result;
   try {
-    result = await runE2E({ baseUrl: server.baseUrl, ...s });
+    result = await runE2E({ server, ...s });
   } finally {
     await server.stop();
   }
@@ -149,14 +150,14 @@ if (only.has('e2e')) {
       `${s.durationMs} ms per cell after a ${s.warmupMs} ms warm-up`,
   );
   print();
-  print('| concurrency | client | requests/s | p50 ms | p99 ms |');
-  print('|---:|---|---:|---:|---:|');
+  print('| concurrency | client | requests/s | p50 ms | p99 ms | server CPU |');
+  print('|---:|---|---:|---:|---:|---:|');
   for (const row of result.rows) {
     for (const name of ['ours', 'minimal', 'bare']) {
       const c = row[name];
       print(
         `| ${row.concurrency} | ${name} | ${ranged(c.rps, int)} | ${ranged(c.p50Ms, (n) => fixed(n, 2))} | ` +
-          `${ranged(c.p99Ms, (n) => fixed(n, 2))} |`,
+          `${ranged(c.p99Ms, (n) => fixed(n, 2))} | ${percent(c.serverCpu.median)} |`,
       );
     }
   }
@@ -170,7 +171,10 @@ if (only.has('e2e')) {
     );
   }
   print();
-  print('Ratios are paired within a repetition. Target: ours/minimal ≥ 0.9 at each concurrency.');
+  print(
+    'Ratios are paired within a repetition. Server CPU: the bench server process, share of one core ' +
+      '(median). Target: ours/minimal ≥ 0.9 at each concurrency.',
+  );
 }
 
 if (only.has('memory')) {
@@ -210,19 +214,20 @@ if (only.has('operator')) {
     print(`Not measured: ${result.missing}.`);
   } else {
     print(
-      `## Local operator (startLocalOperator(), own process) loaded by PublisherClient at concurrency ` +
-        `${s.concurrency}; ${s.reps} repetitions of ${s.durationMs} ms`,
+      `## Local operator (startLocalOperator(), own process) at concurrency ${s.concurrency}; ` +
+        `${s.reps} repetitions of ${s.durationMs} ms`,
     );
     print();
-    print('| endpoint | requests/s | p50 ms | p99 ms |');
-    print('|---|---:|---:|---:|');
-    for (const name of ['generate', 'refresh']) {
-      const c = result[name];
+    print('| endpoint, driver | requests/s | p50 ms | p99 ms | operator CPU |');
+    print('|---|---:|---:|---:|---:|');
+    for (const c of result.rows) {
       print(
-        `| ${name} | ${ranged(c.rps, int)} | ${ranged(c.p50Ms, (n) => fixed(n, 2))} | ` +
-          `${ranged(c.p99Ms, (n) => fixed(n, 2))} |`,
+        `| ${c.name} | ${ranged(c.rps, int)} | ${ranged(c.p50Ms, (n) => fixed(n, 2))} | ` +
+          `${ranged(c.p99Ms, (n) => fixed(n, 2))} | ${percent(c.operatorCpu.median)} |`,
       );
     }
+    print();
+    print('Operator CPU: the operator process, share of one core (median); near 100% means it set the pace.');
   }
 }
 

@@ -71,5 +71,9 @@ server.listen(0, '127.0.0.1', () => {
   if (process.send) process.send({ port });
   else console.log(JSON.stringify({ port }));
 });
+// The parent asks for CPU time around each cell, to show whether the server was the bottleneck.
+process.on('message', (message) => {
+  if (message === 'cpu') process.send?.({ cpu: process.cpuUsage() });
+});
 process.on('disconnect', () => process.exit(0));
 process.on('SIGTERM', () => process.exit(0));
