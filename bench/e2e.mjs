@@ -90,9 +90,8 @@ export async function runE2E({ server, concurrencies, reps, durationMs, warmupMs
       for (let rep = 0; rep < reps; rep++) {
         for (let k = 0; k < clients.length; k++) {
           const client = clients[(k + rep) % clients.length];
-          cells[client.name].push(
-            checked(client.name, concurrency, await runLoad(client.call, concurrency, durationMs)),
-          );
+          const cell = await runCell(server, client.call, concurrency, durationMs);
+          cells[client.name].push(checked(client.name, concurrency, cell));
         }
       }
       const summary = (name) => ({
