@@ -200,7 +200,7 @@ export class Transport {
     }
   }
 
-  /** Waits before the next attempt; false when no time is left for one. */
+  /** Waits before the next attempt; false when no time is left for one; throws if the caller aborts. */
   async #backoff(scope: CallScope, retry: number, retryAfterMs: number | undefined): Promise<boolean> {
     const ceiling = this.#options.backoffBaseMs * 2 ** retry;
     let wait = Math.random() * ceiling;
@@ -209,7 +209,10 @@ export class Transport {
     // Keep a little time for the attempt itself; otherwise give the caller the answer we have.
     if (wait + 50 >= scope.remainingMs()) return false;
     await sleep(wait, scope.signal);
-    return !scope.signal.aborted;
+    // Only the caller's signal can end the wait early (the wait fits the deadline): report that abort.
+    const aborted = scope.abortError(this.#options.timeoutMs);
+    if (aborted) throw aborted;
+    return true;
   }
 
   async #attempt<C>(

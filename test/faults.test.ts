@@ -144,6 +144,25 @@ for (const endpoint of ['generate', 'refresh'] as const) {
 }
 
 describe('aborts', () => {
+  it('an abort during the backoff after a 429 is UID2_ABORTED, not the 429', async () => {
+    const client = new PublisherClient({
+      baseUrl: op.url,
+      apiKey: op.apiKey,
+      secretKey: op.secretKey,
+      timeoutMs: TIMEOUT_MS,
+    });
+    op.injectFault({ kind: 'http429', retryAfterSeconds: 2 });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 300);
+    await expect(
+      client.generateToken({ email: 'abort@example.com' }, { signal: controller.signal }),
+    ).rejects.toMatchObject({
+      code: 'UID2_ABORTED',
+      attempts: 1,
+    });
+    await settle(client);
+  });
+
   it("the caller's signal ends a stalled call at once with UID2_ABORTED, sockets released", async () => {
     const client = new PublisherClient({
       baseUrl: op.url,
