@@ -35,7 +35,6 @@ export const NONCE_LENGTH = 8;
 /** Bytes of the timestamp + nonce prefix inside request and generate-response plaintexts. */
 export const PREFIX_LENGTH = 16;
 
-const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const SECRET_BASE64 = /^[A-Za-z0-9+/]{43}=$/;
 
 /** One fixed message and no cause for every decryption failure: nothing to leak, nothing to tell apart. */
@@ -83,10 +82,15 @@ export function decodeSecretKey(
   return Buffer.from(secret, 'base64');
 }
 
-/** Decodes standard base64 strictly (padding required, no whitespace, no URL-safe alphabet), or null. */
+/**
+ * Decodes standard base64 strictly (padding required, no whitespace, no URL-safe alphabet, no stray
+ * bits), or returns null. Decoding then re-encoding is exact only for canonical input, and is several
+ * times faster than a regular expression over a 1 KiB answer.
+ */
 export function decodeBase64Strict(text: string): Buffer | null {
-  if (text.length % 4 !== 0 || !STRICT_BASE64.test(text)) return null;
-  return Buffer.from(text, 'base64');
+  if (text.length % 4 !== 0) return null;
+  const bytes = Buffer.from(text, 'base64');
+  return bytes.toString('base64') === text ? bytes : null;
 }
 
 function cipherKeyFor(key: Uint8Array): CipherGCMTypes {
@@ -127,6 +131,22 @@ export function gcmOpen(key: Uint8Array, sealed: Uint8Array, offset = 0): Buffer
   }
 }
 
+/** Random bytes are drawn from a pool refilled by one `randomFillSync` per 256 requests. */
+const RANDOM_POOL_BYTES = 256 * (NONCE_LENGTH + IV_LENGTH);
+let randomPool = Buffer.alloc(0);
+let randomOffset = 0;
+
+/** Fresh CSPRNG bytes. A new pool is allocated on refill, so bytes handed out are never overwritten. */
+function randomDraw(length: number): Buffer {
+  if (randomOffset + length > randomPool.length) {
+    randomPool = randomFillSync(Buffer.allocUnsafeSlow(RANDOM_POOL_BYTES));
+    randomOffset = 0;
+  }
+  const drawn = randomPool.subarray(randomOffset, randomOffset + length);
+  randomOffset += length;
+  return drawn;
+}
+
 function randomBytesFor(options: RequestEnvelopeOptions): { nonce: Uint8Array; iv: Uint8Array } {
   if (options.nonce !== undefined && options.nonce.length !== NONCE_LENGTH) {
     throw new Uid2Error('UID2_INVALID_INPUT', `nonce must be ${NONCE_LENGTH} bytes`);
@@ -134,14 +154,7 @@ function randomBytesFor(options: RequestEnvelopeOptions): { nonce: Uint8Array; i
   if (options.iv !== undefined && options.iv.length !== IV_LENGTH) {
     throw new Uid2Error('UID2_INVALID_INPUT', `iv must be ${IV_LENGTH} bytes`);
   }
-  if (options.nonce !== undefined && options.iv !== undefined)
-    return { nonce: options.nonce, iv: options.iv };
-  // One random fill serves both the nonce and the IV.
-  const random = randomFillSync(Buffer.allocUnsafe(NONCE_LENGTH + IV_LENGTH));
-  return {
-    nonce: options.nonce ?? random.subarray(0, NONCE_LENGTH),
-    iv: options.iv ?? random.subarray(NONCE_LENGTH),
-  };
+  return { nonce: options.nonce ?? randomDraw(NONCE_LENGTH), iv: options.iv ?? randomDraw(IV_LENGTH) };
 }
 
 /**

@@ -6,11 +6,13 @@
  * timestamp), because a v2 envelope is single-use and time-bound.
  */
 import { Agent, type Dispatcher } from 'undici';
+import { type AttemptSignal, CallScope } from './call-scope.js';
 import { publishEnd, publishStart } from './diagnostics.js';
 import { Uid2Error, type Uid2ErrorCode } from './errors.js';
 import { operatorErrorSchema } from './schemas.js';
 
 export type { Dispatcher } from 'undici';
+export { CallScope } from './call-scope.js';
 
 /** Transport settings, already validated by the client. */
 export interface TransportOptions {
@@ -57,56 +59,6 @@ export interface OperatorResponse<C> {
 
 type AttemptResponse<C> = OperatorResponse<C> & { retryAfter: string | string[] | undefined };
 
-/** The shared state of one client call: deadline, abort wiring, attempt count. */
-export class CallScope {
-  readonly signal: AbortSignal;
-  attempts = 0;
-  readonly #controller = new AbortController();
-  readonly #timer: NodeJS.Timeout;
-  readonly #callerSignal: AbortSignal | undefined;
-  readonly #onCallerAbort = () => this.#controller.abort(new Error('aborted by caller'));
-  #timedOut = false;
-  readonly deadline: number;
-
-  constructor(timeoutMs: number, callerSignal?: AbortSignal) {
-    this.deadline = performance.now() + timeoutMs;
-    this.signal = this.#controller.signal;
-    this.#callerSignal = callerSignal;
-    this.#timer = setTimeout(() => {
-      this.#timedOut = true;
-      this.#controller.abort(new Error('deadline passed'));
-    }, timeoutMs);
-    if (callerSignal?.aborted) this.#onCallerAbort();
-    else callerSignal?.addEventListener('abort', this.#onCallerAbort, { once: true });
-  }
-
-  /** Milliseconds left before the deadline. */
-  remainingMs(): number {
-    return Math.max(0, this.deadline - performance.now());
-  }
-
-  /** The error for an abort, or null when the call is still live. */
-  abortError(timeoutMs: number): Uid2Error | null {
-    if (this.#timedOut) {
-      return new Uid2Error('UID2_TIMEOUT', `no complete answer within timeoutMs (${timeoutMs} ms)`, {
-        attempts: this.attempts,
-      });
-    }
-    if (this.#callerSignal?.aborted) {
-      return new Uid2Error('UID2_ABORTED', 'the call was aborted by its signal', {
-        attempts: this.attempts,
-        retryable: false,
-      });
-    }
-    return null;
-  }
-
-  dispose(): void {
-    clearTimeout(this.#timer);
-    this.#callerSignal?.removeEventListener('abort', this.#onCallerAbort);
-  }
-}
-
 const RETRY_STATUSES = (status: number) => status === 429 || status >= 500;
 
 function headerValue(value: string | string[] | undefined): string | undefined {
@@ -119,19 +71,6 @@ export function parseRetryAfter(value: string | undefined, now: number = Date.no
   if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 /** Sends requests to one operator. Owns a keep-alive Agent unless a dispatcher was given. */
@@ -208,36 +147,19 @@ export class Transport {
       wait = Math.max(wait, Math.min(retryAfterMs, this.#options.maxRetryAfterMs));
     // Keep a little time for the attempt itself; otherwise give the caller the answer we have.
     if (wait + 50 >= scope.remainingMs()) return false;
-    await sleep(wait, scope.signal);
-    // Only the caller's signal can end the wait early (the wait fits the deadline): report that abort.
-    const aborted = scope.abortError(this.#options.timeoutMs);
-    if (aborted) throw aborted;
+    await scope.wait(wait);
     return true;
   }
 
-  async #attempt<C>(
-    scope: CallScope,
-    path: string,
-    outgoing: OutgoingRequest<C>,
-  ): Promise<AttemptResponse<C>> {
-    // A stalled attempt (e.g. a dead keep-alive socket) is abandoned early so a retry fits the deadline.
-    const attemptMs = Math.max(1, Math.min(this.#options.attemptTimeoutMs, scope.remainingMs()));
-    const attemptController = new AbortController();
-    const timer = setTimeout(() => attemptController.abort(new Error('attempt timed out')), attemptMs);
-    try {
-      return await this.#exchange(AbortSignal.any([scope.signal, attemptController.signal]), path, outgoing);
-    } catch (err) {
-      if (attemptController.signal.aborted && !scope.signal.aborted) {
-        throw new Uid2Error('UID2_TIMEOUT', `no complete answer within attemptTimeoutMs (${attemptMs} ms)`);
-      }
-      throw err;
-    } finally {
-      clearTimeout(timer);
-    }
+  /** One attempt, abandoned at attemptTimeoutMs, the deadline or the caller's abort. */
+  #attempt<C>(scope: CallScope, path: string, outgoing: OutgoingRequest<C>): Promise<AttemptResponse<C>> {
+    return scope.runAttempt(this.#options.attemptTimeoutMs, (signal) =>
+      this.#exchange(signal, path, outgoing),
+    );
   }
 
   async #exchange<C>(
-    signal: AbortSignal,
+    signal: AttemptSignal,
     path: string,
     outgoing: OutgoingRequest<C>,
   ): Promise<AttemptResponse<C>> {
@@ -296,8 +218,6 @@ export class Transport {
   }
 
   #toTransportError(scope: CallScope, err: unknown): Uid2Error {
-    const aborted = scope.abortError(this.#options.timeoutMs);
-    if (aborted) return aborted;
     if (err instanceof Uid2Error) {
       err.attempts = scope.attempts;
       return err;
@@ -306,10 +226,7 @@ export class Transport {
     return new Uid2Error(
       'UID2_NETWORK',
       `connection to the operator failed (${typeof code === 'string' ? code : 'unknown error'})`,
-      {
-        attempts: scope.attempts,
-        cause: err,
-      },
+      { attempts: scope.attempts, cause: err },
     );
   }
 
