@@ -51,20 +51,23 @@ export function redactIdentity(identity: Identity): Record<string, unknown> {
 }
 
 /**
- * Makes `util.inspect` / `console.log` show tokens as `[redacted]`. The symbol property is
- * non-enumerable, so `JSON.stringify` and spreading are unaffected.
+ * The prototype of identity objects: `util.inspect` / `console.log` show tokens as `[redacted]`.
+ * It lives on the prototype, so `JSON.stringify`, spreading and `Object.keys` see only the wire fields,
+ * and nothing is defined per object on the hot path.
  */
-export function hideSecretsFromInspect<T extends object>(target: T, view: () => unknown): T {
-  Object.defineProperty(target, inspect.custom, {
-    value: (_depth: number, options: object) => inspect(view(), options),
-    enumerable: false,
-  });
-  return target;
-}
+const REDACTING_PROTOTYPE = Object.freeze(
+  Object.create(Object.prototype, {
+    [inspect.custom]: {
+      value(this: Identity, _depth: number, options: object) {
+        return inspect(redactIdentity(this), options);
+      },
+    },
+  }) as object,
+);
 
-/** Marks a freshly parsed identity object so that inspecting it redacts secrets. */
+/** A copy of a validated identity whose inspection redacts secrets (same own fields, same order). */
 export function sealIdentity<T extends Identity>(identity: T): T {
-  return hideSecretsFromInspect(identity, () => redactIdentity(identity));
+  return Object.assign(Object.create(REDACTING_PROTOTYPE) as T, identity);
 }
 
 /**

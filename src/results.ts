@@ -2,15 +2,15 @@
  * The outcomes of generate and refresh, and how a decrypted operator answer becomes one.
  * Documented operator outcomes that are not faults are statuses here, not errors.
  */
+import { inspect } from 'node:util';
 import { Uid2Error } from './errors.js';
+import { hasExpired, type Identity, redactIdentity, sealIdentity } from './identity.js';
 import {
-  hasExpired,
-  hideSecretsFromInspect,
-  type Identity,
-  redactIdentity,
-  sealIdentity,
-} from './identity.js';
-import { describeIssues, generateResponseSchema, refreshResponseSchema } from './schemas.js';
+  describeIssues,
+  generateResponseSchema,
+  isIssuedIdentity,
+  refreshResponseSchema,
+} from './schemas.js';
 
 /** A new identity: `identityJson` is the exact string to hand to the mobile app's UID2 SDK. */
 export interface IdentityIssued {
@@ -81,20 +81,44 @@ function parseJson(text: string): unknown {
   }
 }
 
+/** A success result; inspecting it shows lengths instead of tokens (the hook is on the prototype). */
+class IssuedResult implements IdentityIssued {
+  readonly status = 'success' as const;
+  readonly identity: Identity;
+  readonly identityJson: string;
+
+  constructor(identity: Identity, identityJson: string) {
+    this.identity = identity;
+    this.identityJson = identityJson;
+  }
+
+  [inspect.custom](_depth: number, options: object): string {
+    const view = {
+      status: this.status,
+      identity: redactIdentity(this.identity),
+      identityJson: `[redacted ${this.identityJson.length} chars]`,
+    };
+    return inspect(view, options);
+  }
+}
+
 /** Builds a success result from an already validated body, keeping the operator's field order. */
 export function identityIssued(body: Identity): IdentityIssued {
-  const identity = sealIdentity(body);
-  const result: IdentityIssued = { status: 'success', identity, identityJson: JSON.stringify(body) };
-  return hideSecretsFromInspect(result, () => ({
-    status: 'success',
-    identity: redactIdentity(identity),
-    identityJson: `[redacted ${result.identityJson.length} chars]`,
-  }));
+  return new IssuedResult(sealIdentity(body), JSON.stringify(body));
+}
+
+/** The success shape, checked by hand first (the common case), by zod only to explain a failure. */
+function successBody(raw: unknown): Identity | undefined {
+  if (raw === null || typeof raw !== 'object') return undefined;
+  const { status, body } = raw as { status?: unknown; body?: unknown };
+  return status === 'success' && isIssuedIdentity(body) ? (body as Identity) : undefined;
 }
 
 /** Turns a decrypted `/v2/token/generate` JSON text into a {@link GenerateResult}. */
 export function interpretGenerateResponse(jsonText: string): GenerateResult {
   const raw = parseJson(jsonText);
+  const body = successBody(raw);
+  if (body) return identityIssued(body);
   const checked = generateResponseSchema.safeParse(raw);
   if (!checked.success) {
     throw new Uid2Error(
@@ -113,7 +137,10 @@ export function interpretGenerateResponse(jsonText: string): GenerateResult {
  */
 export function interpretRefreshResponse(jsonText: string, now: number): RefreshResult {
   const raw = parseJson(jsonText);
-  const checked = refreshResponseSchema.safeParse(raw);
+  const fast = successBody(raw);
+  const checked = fast
+    ? { success: true as const, data: { status: 'success' as const, body: fast } }
+    : refreshResponseSchema.safeParse(raw);
   if (!checked.success) {
     throw new Uid2Error(
       'UID2_RESPONSE_INVALID',

@@ -31,6 +31,25 @@ export const storedIdentitySchema = z.looseObject({
   refresh_response_key: z.string().regex(AES_KEY_BASE64).optional(),
 });
 
+const IDENTITY_STRINGS = ['advertising_token', 'refresh_token'] as const;
+const IDENTITY_TIMES = ['identity_expires', 'refresh_expires', 'refresh_from'] as const;
+
+/**
+ * The same test as `issuedIdentitySchema.safeParse(value).success`, written by hand for the hot path
+ * (a test keeps the two in agreement on generated inputs).
+ */
+export function isIssuedIdentity(value: unknown): value is IssuedIdentityShape {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const record = value as Record<string, unknown>;
+  for (const key of IDENTITY_STRINGS) {
+    const field = record[key];
+    if (typeof field !== 'string' || field.length === 0) return false;
+  }
+  for (const key of IDENTITY_TIMES) if (!Number.isSafeInteger(record[key])) return false;
+  const key = record.refresh_response_key;
+  return typeof key === 'string' && AES_KEY_BASE64.test(key);
+}
+
 const withStatus = <S extends string>(status: S) => z.looseObject({ status: z.literal(status) });
 
 /** Decrypted `/v2/token/generate` 200 answers (PROTOCOL.md §5.1). */

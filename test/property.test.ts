@@ -11,6 +11,7 @@ import {
   type Uid2ErrorCode,
 } from '../src/index.js';
 import { toTokenGenerateRequest } from '../src/input.js';
+import { isIssuedIdentity, issuedIdentitySchema } from '../src/schemas.js';
 import { type LocalOperator, startLocalOperator } from '../src/testing/index.js';
 
 const key = Buffer.alloc(32, 0x5a);
@@ -248,5 +249,50 @@ describe('the local operator refuses mutated request envelopes', () => {
       ),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('the hand-written identity check agrees with the zod schema', () => {
+  const valid = {
+    advertising_token: 'A4AAAA',
+    refresh_token: 'AAAAAA',
+    identity_expires: 2,
+    refresh_expires: 3,
+    refresh_from: 1,
+    refresh_response_key: Buffer.alloc(32, 1).toString('base64'),
+  };
+  const fieldValue = fc.oneof(
+    fc.string({ maxLength: 50 }),
+    fc.constantFrom('', valid.refresh_response_key, Buffer.alloc(16).toString('base64'), 'not base64!'),
+    fc.integer(),
+    fc.double(),
+    fc.constantFrom(null, undefined, true, 2 ** 53, -0, Number.NaN, [], {}),
+  );
+
+  it('on identities with fields replaced, removed or added', () => {
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.constantFrom(...Object.keys(valid), 'user_token', 'extra'), fieldValue, {
+          maxKeys: 4,
+        }),
+        fc.subarray(Object.keys(valid)),
+        (changes, removed) => {
+          const candidate: Record<string, unknown> = { ...valid, ...changes };
+          for (const key of removed) delete candidate[key];
+          expect(isIssuedIdentity(candidate)).toBe(issuedIdentitySchema.safeParse(candidate).success);
+        },
+      ),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('on arbitrary JSON values', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(isIssuedIdentity(value)).toBe(issuedIdentitySchema.safeParse(value).success);
+      }),
+      runs,
+    );
+    expect(isIssuedIdentity(valid)).toBe(true);
   });
 });
