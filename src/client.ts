@@ -2,9 +2,9 @@
  * PublisherClient: input -> envelope -> transport -> schemas -> result.
  */
 import { inspect } from 'node:util';
+import { decodeBase64Strict } from './base64.js';
 import { checkApiKey, DEFAULTS, integerOption, parseBaseUrl } from './config.js';
 import {
-  decodeBase64Strict,
   decodeSecretKey,
   openGenerateResponse,
   openRefreshResponse,

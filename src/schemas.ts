@@ -4,9 +4,10 @@
  * over time and the mobile SDKs ignore them.
  */
 import * as z from 'zod';
+import { isAesKeyBase64 } from './base64.js';
 
-/** Standard base64 with padding of a 16-, 24- or 32-byte AES key (the operator issues 32 bytes). */
-const AES_KEY_BASE64 = /^(?:[A-Za-z0-9+/]{22}==|[A-Za-z0-9+/]{32}|[A-Za-z0-9+/]{43}=)$/;
+/** Canonical standard base64 of a 16-, 24- or 32-byte AES key (the operator issues 32 bytes). */
+const aesKey = z.string().refine(isAesKeyBase64);
 
 /** Epoch milliseconds: a JSON number that is a safe integer (no fraction, no exponent value). */
 const epochMs = z.int();
@@ -22,13 +23,13 @@ const identityFields = {
 /** A v2 identity as the operator issues it: all six fields the mobile SDKs require. */
 export const issuedIdentitySchema = z.looseObject({
   ...identityFields,
-  refresh_response_key: z.string().regex(AES_KEY_BASE64),
+  refresh_response_key: aesKey,
 });
 
 /** A stored identity: a v1 identity has no `refresh_response_key` (its refresh answers are plain JSON). */
 export const storedIdentitySchema = z.looseObject({
   ...identityFields,
-  refresh_response_key: z.string().regex(AES_KEY_BASE64).optional(),
+  refresh_response_key: aesKey.optional(),
 });
 
 const IDENTITY_STRINGS = ['advertising_token', 'refresh_token'] as const;
@@ -47,7 +48,7 @@ export function isIssuedIdentity(value: unknown): value is IssuedIdentityShape {
   }
   for (const key of IDENTITY_TIMES) if (!Number.isSafeInteger(record[key])) return false;
   const key = record.refresh_response_key;
-  return typeof key === 'string' && AES_KEY_BASE64.test(key);
+  return typeof key === 'string' && isAesKeyBase64(key);
 }
 
 const withStatus = <S extends string>(status: S) => z.looseObject({ status: z.literal(status) });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeBase64Strict, gcmOpen, sealRequestEnvelope } from '../src/envelope.js';
+import { decodeBase64Strict, isAesKeyBase64 } from '../src/base64.js';
+import { gcmOpen, sealRequestEnvelope } from '../src/envelope.js';
 
 describe('decodeBase64Strict', () => {
   it('accepts canonical padded standard base64', () => {
@@ -20,6 +21,17 @@ describe('decodeBase64Strict', () => {
   ]) {
     it(`refuses ${JSON.stringify(bad)}`, () => expect(decodeBase64Strict(bad)).toBeNull());
   }
+});
+
+describe('isAesKeyBase64', () => {
+  it('accepts canonical base64 of 16, 24 and 32 bytes only', () => {
+    for (const size of [16, 24, 32])
+      expect(isAesKeyBase64(Buffer.alloc(size, 0xab).toString('base64'))).toBe(true);
+    for (const size of [8, 20, 31, 33, 48])
+      expect(isAesKeyBase64(Buffer.alloc(size, 0xab).toString('base64'))).toBe(false);
+    expect(isAesKeyBase64('yptCUTBoZm1ffosgCrmuwh==')).toBe(false); // non-zero trailing bits
+    expect(isAesKeyBase64('response key')).toBe(false);
+  });
 });
 
 describe('random nonces and IVs', () => {

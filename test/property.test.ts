@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeBase64Strict } from '../src/base64.js';
 import { gcmOpen, sealGenerateResponse, sealRefreshResponse, sealRequestEnvelope } from '../src/envelope.js';
 import {
   decryptTokenGenerateResponse,
@@ -294,5 +295,30 @@ describe('the hand-written identity check agrees with the zod schema', () => {
       runs,
     );
     expect(isIssuedIdentity(valid)).toBe(true);
+  });
+});
+
+describe('decodeBase64Strict is exactly "canonical standard base64"', () => {
+  const canonical = (text: string) =>
+    text.length % 4 === 0 && Buffer.from(text, 'base64').toString('base64') === text;
+  it('agrees with decode-then-re-encode on mutated and arbitrary text', () => {
+    const alphabetish = fc.string({
+      unit: fc.constantFrom(...'AQgwBb+/=-_ \n\u00e9'.split('')),
+      maxLength: 16,
+    });
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          alphabetish,
+          fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.from(b).toString('base64')),
+          fc.string({ maxLength: 12 }),
+        ),
+        (text) => {
+          expect(decodeBase64Strict(text) !== null).toBe(canonical(text));
+          if (canonical(text)) expect(decodeBase64Strict(text)).toEqual(Buffer.from(text, 'base64'));
+        },
+      ),
+      { numRuns: 5_000 },
+    );
   });
 });

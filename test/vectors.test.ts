@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decodeBase64Strict, gcmOpen, openGenerateResponse } from '../src/envelope.js';
+import { decodeBase64Strict } from '../src/base64.js';
+import { gcmOpen, openGenerateResponse } from '../src/envelope.js';
 import {
   decryptTokenGenerateResponse,
   decryptTokenRefreshResponse,
