@@ -10,7 +10,7 @@ import {
   parseIdentity,
 } from '../src/index.js';
 
-const shared = new URL('../../shared/vectors/', import.meta.url);
+const shared = new URL('./fixtures/vectors/', import.meta.url);
 const read = (name: string) => readFileSync(new URL(name, shared), 'utf8');
 
 const base: Identity = {

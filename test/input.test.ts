@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { type GenerateInput, hashEmail, hashPhone, isNormalizedPhone, normalizeEmail } from '../src/index.js';
 import { normalizeHash, toTokenGenerateRequest } from '../src/input.js';
 
-const shared = new URL('../../shared/vectors/', import.meta.url);
+const shared = new URL('./fixtures/vectors/', import.meta.url);
 const docs = JSON.parse(readFileSync(new URL('docs-normalization.json', shared), 'utf8'));
 const java = JSON.parse(readFileSync(new URL('java-publisher-tests.json', shared), 'utf8'));
 

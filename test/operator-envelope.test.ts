@@ -194,7 +194,9 @@ describe('binary mode', () => {
 });
 
 describe('operator V2RequestUtilTest vectors', () => {
-  const vector = JSON.parse(readFileSync('/work/shared/vectors/operator-v2request.json', 'utf8')) as {
+  const vector = JSON.parse(
+    readFileSync(new URL('./fixtures/vectors/operator-v2request.json', import.meta.url), 'utf8'),
+  ) as {
     error_cases: { body: string; message_prefix: string }[];
   };
   for (const { body, message_prefix } of vector.error_cases) {

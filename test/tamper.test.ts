@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { decryptTokenGenerateResponse, decryptTokenRefreshResponse } from '../src/index.js';
 
 const java = JSON.parse(
-  readFileSync(new URL('../../shared/vectors/java-publisher-tests.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('./fixtures/vectors/java-publisher-tests.json', import.meta.url), 'utf8'),
 );
 const nonce = Buffer.from(java.generate_response.expected_nonce_hex, 'hex');
 const generateBytes = Buffer.from(java.generate_response.body, 'base64');

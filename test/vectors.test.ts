@@ -10,7 +10,7 @@ import {
   type GenerateInput,
 } from '../src/index.js';
 
-const shared = new URL('../../shared/vectors/', import.meta.url);
+const shared = new URL('./fixtures/vectors/', import.meta.url);
 const json = (name: string) => JSON.parse(readFileSync(new URL(name, shared), 'utf8'));
 const text = (name: string) => readFileSync(new URL(name, shared), 'utf8');
 
