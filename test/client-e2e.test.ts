@@ -14,6 +14,7 @@ import {
   type PublisherClientOptions,
 } from '../src/index.js';
 import { type LocalOperator, startLocalOperator } from '../src/testing/index.js';
+import { OPERATOR_IDENTITY_FIELDS } from './support/identity-fields.js';
 
 let op: LocalOperator;
 let client: PublisherClient;
@@ -53,14 +54,7 @@ describe('generate', () => {
     expect(result.status).toBe('success');
     if (result.status !== 'success') return;
     expect(mobileContractViolations(result.identityJson, Date.now())).toEqual([]);
-    expect(Object.keys(JSON.parse(result.identityJson))).toEqual([
-      'advertising_token',
-      'refresh_token',
-      'identity_expires',
-      'refresh_expires',
-      'refresh_from',
-      'refresh_response_key',
-    ]);
+    expect(Object.keys(JSON.parse(result.identityJson))).toEqual(OPERATOR_IDENTITY_FIELDS);
     expect(result.identity.advertising_token).toMatch(/^A4/);
     expect(result.identity.refresh_token).toHaveLength(388);
     expect(op.stats().byClientVersion).toEqual({ [CLIENT_VERSION_HEADER]: 1 });

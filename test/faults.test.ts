@@ -67,17 +67,21 @@ afterAll(async () => {
   await op.close();
 });
 
-async function run(
-  endpoint: 'generate' | 'refresh',
-  fault: FaultSpec,
-): Promise<{ outcome: unknown; ms: number; client: PublisherClient }> {
-  const client = new PublisherClient({
+function newClient(attemptTimeoutMs?: number): PublisherClient {
+  return new PublisherClient({
     baseUrl: op.url,
     apiKey: op.apiKey,
     secretKey: op.secretKey,
     timeoutMs: TIMEOUT_MS,
-    attemptTimeoutMs: ATTEMPT_TIMEOUT_MS,
+    ...(attemptTimeoutMs === undefined ? {} : { attemptTimeoutMs }),
   });
+}
+
+async function run(
+  endpoint: 'generate' | 'refresh',
+  fault: FaultSpec,
+): Promise<{ outcome: unknown; ms: number; client: PublisherClient }> {
+  const client = newClient(ATTEMPT_TIMEOUT_MS);
   let identity: Identity | undefined;
   if (endpoint === 'refresh') {
     const issued = await client.generateToken({ email: 'faults@example.com' });
@@ -145,12 +149,7 @@ for (const endpoint of ['generate', 'refresh'] as const) {
 
 describe('aborts', () => {
   it('an abort during the backoff after a 429 is UID2_ABORTED, not the 429', async () => {
-    const client = new PublisherClient({
-      baseUrl: op.url,
-      apiKey: op.apiKey,
-      secretKey: op.secretKey,
-      timeoutMs: TIMEOUT_MS,
-    });
+    const client = newClient();
     op.injectFault({ kind: 'http429', retryAfterSeconds: 2 });
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 300);
@@ -164,12 +163,7 @@ describe('aborts', () => {
   });
 
   it("the caller's signal ends a stalled call at once with UID2_ABORTED, sockets released", async () => {
-    const client = new PublisherClient({
-      baseUrl: op.url,
-      apiKey: op.apiKey,
-      secretKey: op.secretKey,
-      timeoutMs: TIMEOUT_MS,
-    });
+    const client = newClient();
     op.injectFault({ kind: 'stall', ms: 10_000 });
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);

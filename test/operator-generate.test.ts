@@ -8,6 +8,7 @@ import {
   type LocalOperator,
   startLocalOperator,
 } from '../src/testing/index.js';
+import { OPERATOR_IDENTITY_FIELDS } from './support/identity-fields.js';
 import { post, rawGenerate } from './support/raw-http.js';
 
 const MISSING = JSON.stringify({
@@ -138,14 +139,7 @@ describe('success answer', () => {
     expect(res.headers['content-type']).toBe('text/plain');
     expect(Object.keys(res.decrypted ?? {})).toEqual(['body', 'status']);
     const body = res.decrypted?.body as Record<string, unknown>;
-    expect(Object.keys(body)).toEqual([
-      'advertising_token',
-      'refresh_token',
-      'identity_expires',
-      'refresh_expires',
-      'refresh_from',
-      'refresh_response_key',
-    ]);
+    expect(Object.keys(body)).toEqual(OPERATOR_IDENTITY_FIELDS);
     const ad = body.advertising_token as string;
     expect(ad).toMatch(/^A4[A-Za-z0-9_-]+$/);
     expect(Buffer.from(ad, 'base64url')).toHaveLength(163);
