@@ -298,6 +298,38 @@ describe('operator refusals and faults', () => {
     });
   });
 
+  it('diagnostics_channel reports every attempt: endpoint, attempt, status or code, duration, offset', async () => {
+    const events: unknown[] = [];
+    const record = (event: unknown) => events.push(event);
+    subscribe(DIAGNOSTICS_CHANNELS.requestStart, record);
+    subscribe(DIAGNOSTICS_CHANNELS.requestEnd, record);
+    try {
+      op.injectFault({ kind: 'reset', endpoint: 'generate' });
+      await client.generateToken({ email: 'observed@example.com' });
+    } finally {
+      unsubscribe(DIAGNOSTICS_CHANNELS.requestStart, record);
+      unsubscribe(DIAGNOSTICS_CHANNELS.requestEnd, record);
+    }
+    expect(events).toEqual([
+      { endpoint: 'generate', attempt: 1 },
+      {
+        endpoint: 'generate',
+        attempt: 1,
+        errorCode: 'UID2_NETWORK',
+        durationMs: expect.any(Number),
+        clockOffsetMs: expect.any(Number),
+      },
+      { endpoint: 'generate', attempt: 2 },
+      {
+        endpoint: 'generate',
+        attempt: 2,
+        httpStatus: 200,
+        durationMs: expect.any(Number),
+        clockOffsetMs: expect.any(Number),
+      },
+    ]);
+  });
+
   it('a refreshed identity is due again only after its own refresh_from', async () => {
     const identity = await issued({ email: 'due@example.com' });
     expect(isDueForRefresh(identity)).toBe(false);
