@@ -68,7 +68,15 @@ export interface PublisherClientOptions {
   allowInsecureHttp?: boolean;
 }
 
-/** Per-call options. */
+/**
+ * Per-call options.
+ *
+ * @example
+ * ```ts
+ * const controller = new AbortController();
+ * await client.generateToken({ email }, { signal: controller.signal });
+ * ```
+ */
 export interface CallOptions {
   /** Aborts the call; it then rejects with `UID2_ABORTED`. */
   signal?: AbortSignal;

@@ -5,13 +5,30 @@
 import { channel } from 'node:diagnostics_channel';
 import type { Uid2ErrorCode } from './errors.js';
 
-/** Names of the channels this library publishes on. */
+/**
+ * Names of the channels this library publishes on.
+ *
+ * @example
+ * ```ts
+ * subscribe(DIAGNOSTICS_CHANNELS.requestStart, (event) => log.debug(event));
+ * ```
+ */
 export const DIAGNOSTICS_CHANNELS = Object.freeze({
   requestStart: 'uid2-publisher:request:start',
   requestEnd: 'uid2-publisher:request:end',
 });
 
-/** Published on `uid2-publisher:request:start` before each HTTP attempt. */
+/**
+ * Published on `uid2-publisher:request:start` before each HTTP attempt.
+ *
+ * @example
+ * ```ts
+ * subscribe(DIAGNOSTICS_CHANNELS.requestStart, (message) => {
+ *   const { endpoint, attempt } = message as RequestStartEvent;
+ *   if (attempt > 1) metrics.increment('uid2.retry', { endpoint });
+ * });
+ * ```
+ */
 export interface RequestStartEvent {
   /** `generate` or `refresh`. */
   endpoint: 'generate' | 'refresh';

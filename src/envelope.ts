@@ -43,10 +43,25 @@ function decryptFailed(): Uid2Error {
   return new Uid2Error('UID2_DECRYPT_FAILED', 'decryption failed');
 }
 
-/** A secret given as base64 text (as UID2 issues it) or as its 32 raw bytes. */
+/**
+ * A secret given as base64 text (as UID2 issues it) or as its 32 raw bytes.
+ *
+ * @example
+ * ```ts
+ * const fromText: SecretKeyInput = process.env.UID2_SECRET_KEY!;
+ * const fromBytes: SecretKeyInput = Buffer.from(process.env.UID2_SECRET_KEY!, 'base64');
+ * ```
+ */
 export type SecretKeyInput = string | Uint8Array;
 
-/** Options that pin the random and time inputs of a request envelope (tests and vectors only). */
+/**
+ * Options that pin the random and time inputs of a request envelope (tests and vectors only).
+ *
+ * @example
+ * ```ts
+ * const pinned: RequestEnvelopeOptions = { now: 1667885597644, nonce: Buffer.from('312fe5aa08b2a049', 'hex') };
+ * ```
+ */
 export interface RequestEnvelopeOptions {
   /** Request timestamp in epoch ms. Default: `Date.now()`. */
   now?: number;
@@ -56,7 +71,15 @@ export interface RequestEnvelopeOptions {
   iv?: Uint8Array;
 }
 
-/** An encrypted request: the base64 body to POST and the nonce the response must echo. */
+/**
+ * An encrypted request: the base64 body to POST and the nonce the response must echo.
+ *
+ * @example
+ * ```ts
+ * const request: EncryptedRequest = encryptTokenGenerateRequest(secret, { email });
+ * await post(request.body); // later: decryptTokenGenerateResponse(secret, answer, request.nonce)
+ * ```
+ */
 export interface EncryptedRequest {
   /** The request envelope as standard base64 text (send with `Content-Type: text/plain`). */
   body: string;

@@ -34,7 +34,14 @@ export type Uid2ErrorCode =
   | 'UID2_NONCE_MISMATCH'
   | 'UID2_RESPONSE_INVALID';
 
-/** Every code in {@link Uid2ErrorCode}, for exhaustive tests and documentation. */
+/**
+ * Every code in {@link Uid2ErrorCode}, for exhaustive tests and documentation.
+ *
+ * @example
+ * ```ts
+ * for (const code of UID2_ERROR_CODES) console.log(code);
+ * ```
+ */
 export const UID2_ERROR_CODES: readonly Uid2ErrorCode[] = Object.freeze([
   'UID2_INVALID_CONFIG',
   'UID2_INVALID_INPUT',
@@ -61,7 +68,14 @@ const RETRYABLE_BY_DEFAULT: ReadonlySet<Uid2ErrorCode> = new Set([
   'UID2_NETWORK',
 ]);
 
-/** Optional details attached to a {@link Uid2Error}. None of them ever holds a secret, token or DII. */
+/**
+ * Optional details attached to a {@link Uid2Error}. None of them ever holds a secret, token or DII.
+ *
+ * @example
+ * ```ts
+ * const details: Uid2ErrorDetails = { httpStatus: 503, attempts: 3 };
+ * ```
+ */
 export interface Uid2ErrorDetails {
   /** Whether trying the same call again later may succeed. Defaults by code. */
   retryable?: boolean;

@@ -40,7 +40,14 @@ const SECRET_FIELDS: ReadonlySet<string> = new Set([
   'user_token',
 ]);
 
-/** A copy of an identity with token and key values replaced by their lengths, for logs. */
+/**
+ * A copy of an identity with token and key values replaced by their lengths, for logs.
+ *
+ * @example
+ * ```ts
+ * logger.info({ identity: redactIdentity(identity) }); // tokens shown as '[redacted 388 chars]'
+ * ```
+ */
 export function redactIdentity(identity: Identity): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(identity)) {

@@ -13,28 +13,56 @@ interface ConsentOption {
   tcfConsentString?: string;
 }
 
-/** Generate from a raw email address (normalised and hashed locally). */
+/**
+ * Generate from a raw email address (normalised and hashed locally).
+ *
+ * @example
+ * ```ts
+ * await client.generateToken({ email: 'user@example.com' });
+ * ```
+ */
 export interface EmailInput extends ConsentOption {
   email: string;
   phone?: never;
   emailHash?: never;
   phoneHash?: never;
 }
-/** Generate from an E.164 phone number such as `+12345678901` (hashed locally). */
+/**
+ * Generate from an E.164 phone number such as `+12345678901` (hashed locally).
+ *
+ * @example
+ * ```ts
+ * await client.generateToken({ phone: '+12345678901' });
+ * ```
+ */
 export interface PhoneInput extends ConsentOption {
   phone: string;
   email?: never;
   emailHash?: never;
   phoneHash?: never;
 }
-/** Generate from a SHA-256 of a normalised email: 44-char standard base64, or 64-char hex. */
+/**
+ * Generate from a SHA-256 of a normalised email: 44-char standard base64, or 64-char hex.
+ *
+ * @example
+ * ```ts
+ * await client.generateToken({ emailHash: 'tMmiiTI7IaAcPpQPFQ65uMVCWH8av9jw4cwf/F5HVRQ=' });
+ * ```
+ */
 export interface EmailHashInput extends ConsentOption {
   emailHash: string;
   email?: never;
   phone?: never;
   phoneHash?: never;
 }
-/** Generate from a SHA-256 of an E.164 phone number: 44-char standard base64, or 64-char hex. */
+/**
+ * Generate from a SHA-256 of an E.164 phone number: 44-char standard base64, or 64-char hex.
+ *
+ * @example
+ * ```ts
+ * await client.generateToken({ phoneHash: 'EObwtHBUqDNZR33LNSMdtt5cafsYFuGmuY4ZLenlue4=' });
+ * ```
+ */
 export interface PhoneHashInput extends ConsentOption {
   phoneHash: string;
   email?: never;
@@ -56,6 +84,12 @@ export type GenerateInput = EmailInput | PhoneInput | EmailHashInput | PhoneHash
 /**
  * The JSON object sent inside the request envelope, with the operator's field names. The client always
  * sends a hash; `email`/`phone` exist for the operator side and for bring-your-own-request callers.
+ *
+ * @example
+ * ```ts
+ * const request: TokenGenerateRequest = { email_hash: 'tMmiiTI7IaAcPpQPFQ65uMVCWH8av9jw4cwf/F5HVRQ=' };
+ * encryptRequestEnvelope(secret, request);
+ * ```
  */
 export interface TokenGenerateRequest {
   email?: string;

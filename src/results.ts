@@ -12,7 +12,14 @@ import {
   refreshResponseSchema,
 } from './schemas.js';
 
-/** A new identity: `identityJson` is the exact string to hand to the mobile app's UID2 SDK. */
+/**
+ * A new identity: `identityJson` is the exact string to hand to the mobile app's UID2 SDK.
+ *
+ * @example
+ * ```ts
+ * if (result.status === 'success') res.end(result.identityJson);
+ * ```
+ */
 export interface IdentityIssued {
   status: 'success';
   /** The parsed identity (wire field names, unknown fields kept). */
@@ -21,24 +28,52 @@ export interface IdentityIssued {
   identityJson: string;
 }
 
-/** The user opted out: remember it and do not call generate again for this DII. */
+/**
+ * The user opted out: remember it and do not call generate again for this DII.
+ *
+ * @example
+ * ```ts
+ * if (result.status === 'optout') await optOuts.add(hashEmail(email));
+ * ```
+ */
 export interface OptedOut {
   status: 'optout';
 }
 
-/** EUID only: the TCF consent string does not grant what EUID needs. No identity. */
+/**
+ * EUID only: the TCF consent string does not grant what EUID needs. No identity.
+ *
+ * @example
+ * ```ts
+ * if (result.status === 'insufficient_user_consent') res.end('{"consent":false}');
+ * ```
+ */
 export interface InsufficientConsent {
   status: 'insufficient_user_consent';
 }
 
-/** The refresh token has expired: sign the user in again (generate with DII). */
+/**
+ * The refresh token has expired: sign the user in again (generate with DII).
+ *
+ * @example
+ * ```ts
+ * if (result.status === 'expired_token') delete session.identityJson;
+ * ```
+ */
 export interface RefreshTokenExpired {
   status: 'expired_token';
   /** The operator's message, when it sent one. */
   detail?: string;
 }
 
-/** The operator does not accept the refresh token (tampered, unknown key, other environment). */
+/**
+ * The operator does not accept the refresh token (tampered, unknown key, other environment).
+ *
+ * @example
+ * ```ts
+ * if (result.status === 'invalid_token') log.warn('refresh refused', { detail: result.detail });
+ * ```
+ */
 export interface RefreshTokenInvalid {
   status: 'invalid_token';
   /** The operator's message, when it sent one. */
