@@ -9,7 +9,7 @@ import {
 } from '../src/index.js';
 
 const secretKey = Buffer.alloc(32, 7).toString('base64');
-const apiKey = 'UID2-C-L-999-fCXrMM.fsR3mDqAXELtWWMS+xG1s7RdgRTMqdOH2qaAo=';
+const apiKey = `UID2-C-L-999-aaaaaa.${'b'.repeat(37)}=`; // shaped like a key, plainly not one
 const ok: PublisherClientOptions = { baseUrl: 'https://prod.uidapi.com', apiKey, secretKey };
 const invalidConfig = expect.objectContaining({ code: 'UID2_INVALID_CONFIG' });
 

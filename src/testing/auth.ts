@@ -23,7 +23,7 @@ export type OperatorRole = 'GENERATOR' | 'MAPPER' | 'ID_READER' | 'SHARER' | 'OP
  * @example
  * ```ts
  * const op = await startLocalOperator({
- *   clients: [{ apiKey: 'UID2-C-L-124-H8VwqX.l2G4TCuUWYAqdqkeG/UqtFoPEoXirKn4kHWxc=', secretKey, siteId: 124 }],
+ *   clients: [{ apiKey: generateApiKey('uid2', 124), secretKey, siteId: 124 }],
  * });
  * ```
  */
@@ -74,7 +74,7 @@ function randomChars(alphabet: string, count: number): string {
  *
  * @example
  * ```ts
- * generateApiKey('uid2', 999); // 'UID2-C-L-999-fCXrMM.fsR3mDqAXELtWWMS+xG1s7RdgRTMqdOH2qaAo='
+ * generateApiKey('uid2', 999); // 'UID2-C-L-999-' + 6 random chars + '.' + 38 random chars
  * ```
  */
 export function generateApiKey(scope: OperatorScope, siteId: number): string {
