@@ -29,9 +29,14 @@ export function decodeBase64Strict(text: string): Buffer | null {
   return bytes;
 }
 
+/** The key bytes of canonical standard base64 of a 16-, 24- or 32-byte AES key, or null. */
+export function decodeAesKey(text: string): Buffer | null {
+  if (text.length !== 24 && text.length !== 32 && text.length !== 44) return null;
+  const bytes = decodeBase64Strict(text);
+  return bytes !== null && (bytes.length === 16 || bytes.length === 24 || bytes.length === 32) ? bytes : null;
+}
+
 /** True for canonical standard base64 of a 16-, 24- or 32-byte AES key. */
 export function isAesKeyBase64(text: string): boolean {
-  if (text.length !== 24 && text.length !== 32 && text.length !== 44) return false;
-  const bytes = decodeBase64Strict(text);
-  return bytes !== null && (bytes.length === 16 || bytes.length === 24 || bytes.length === 32);
+  return decodeAesKey(text) !== null;
 }

@@ -2,23 +2,17 @@
  * PublisherClient: input -> envelope -> transport -> schemas -> result.
  */
 import { inspect } from 'node:util';
-import { decodeBase64Strict } from './base64.js';
 import { checkApiKey, DEFAULTS, integerOption, parseBaseUrl } from './config.js';
 import {
   decodeSecretKey,
+  decryptTokenRefreshResponse,
   openGenerateResponse,
-  openRefreshResponse,
   sealRequestEnvelope,
 } from './envelope.js';
 import { Uid2Error } from './errors.js';
 import { type Identity, isRefreshable, parseIdentity } from './identity.js';
 import { type GenerateInput, toTokenGenerateRequest } from './input.js';
-import {
-  type GenerateResult,
-  interpretGenerateResponse,
-  interpretRefreshResponse,
-  type RefreshResult,
-} from './results.js';
+import { type GenerateResult, interpretGenerateResponse, type RefreshResult } from './results.js';
 import {
   type CallScope,
   type Dispatcher,
@@ -234,10 +228,6 @@ export class PublisherClient {
     if (!isRefreshable(current, this.#now())) {
       return { status: 'expired_token', detail: 'refresh_expires has passed; no request was sent' };
     }
-    const key =
-      current.refresh_response_key === undefined
-        ? undefined
-        : decodeBase64Strict(current.refresh_response_key);
     const scope = this.#transport.beginCall(options.signal);
     try {
       const res = await this.#transport.post(scope, '/v2/token/refresh', () => ({
@@ -251,8 +241,9 @@ export class PublisherClient {
         if (outcome) return outcome;
       }
       if (res.statusCode !== 200) throw this.#errorFrom(res, scope);
-      const json = key ? openRefreshResponse(key, textOrBytes(res)) : res.body.toString('utf8');
-      return interpretRefreshResponse(json, this.#now());
+      return decryptTokenRefreshResponse(textOrBytes(res), current.refresh_response_key, {
+        now: this.#now(),
+      });
     } catch (err) {
       throw this.#finalError(err, scope);
     } finally {

@@ -15,8 +15,8 @@ import {
   randomFillSync,
   timingSafeEqual,
 } from 'node:crypto';
-import { decodeBase64Strict } from './base64.js';
-import { Uid2Error, type Uid2ErrorCode } from './errors.js';
+import { decodeAesKey, decodeBase64Strict } from './base64.js';
+import { Uid2Error } from './errors.js';
 import { type GenerateInput, type TokenGenerateRequest, toTokenGenerateRequest } from './input.js';
 import {
   type GenerateResult,
@@ -35,8 +35,6 @@ export const TAG_LENGTH = 16;
 export const NONCE_LENGTH = 8;
 /** Bytes of the timestamp + nonce prefix inside request and generate-response plaintexts. */
 export const PREFIX_LENGTH = 16;
-
-const SECRET_BASE64 = /^[A-Za-z0-9+/]{43}=$/;
 
 /** One fixed message and no cause for every decryption failure: nothing to leak, nothing to tell apart. */
 function decryptFailed(): Uid2Error {
@@ -88,22 +86,24 @@ export interface EncryptedRequest {
 }
 
 /**
- * Decodes and checks a client secret: standard base64 of exactly 32 bytes.
- * Throws a {@link Uid2Error} with `code` (default `UID2_INVALID_CONFIG`) and never the value.
+ * Decodes and checks a client secret: canonical standard base64 of exactly 32 bytes, or the bytes.
+ * Throws `UID2_INVALID_CONFIG` naming `what`, never the value.
  */
-export function decodeSecretKey(
-  secret: SecretKeyInput,
-  what = 'secretKey',
-  code: Uid2ErrorCode = 'UID2_INVALID_CONFIG',
-): Buffer {
+export function decodeSecretKey(secret: SecretKeyInput, what = 'secretKey'): Buffer {
   if (secret instanceof Uint8Array) {
-    if (secret.length !== 32) throw new Uid2Error(code, `${what} must be 32 bytes (got ${secret.length})`);
+    if (secret.length !== 32) {
+      throw new Uid2Error('UID2_INVALID_CONFIG', `${what} must be 32 bytes (got ${secret.length})`);
+    }
     return Buffer.from(secret);
   }
-  if (typeof secret !== 'string' || !SECRET_BASE64.test(secret)) {
-    throw new Uid2Error(code, `${what} must be standard base64 of exactly 32 bytes (44 characters)`);
+  const bytes = typeof secret === 'string' ? decodeBase64Strict(secret) : null;
+  if (bytes === null || bytes.length !== 32) {
+    throw new Uid2Error(
+      'UID2_INVALID_CONFIG',
+      `${what} must be standard base64 of exactly 32 bytes (44 characters)`,
+    );
   }
-  return Buffer.from(secret, 'base64');
+  return bytes;
 }
 
 function cipherKeyFor(key: Uint8Array): CipherGCMTypes {
@@ -170,6 +170,16 @@ function randomBytesFor(options: RequestEnvelopeOptions): { nonce: Uint8Array; i
   return { nonce: options.nonce ?? randomDraw(NONCE_LENGTH), iv: options.iv ?? randomDraw(IV_LENGTH) };
 }
 
+/** `ts_ms(8, BE) || nonce(8) || JSON`: the plaintext of requests and of generate responses. */
+function prefixedPlaintext(timestamp: number, nonce: Uint8Array, json: string | Uint8Array): Buffer {
+  const payload = typeof json === 'string' ? Buffer.from(json, 'utf8') : json;
+  const plaintext = Buffer.allocUnsafe(PREFIX_LENGTH + payload.length);
+  plaintext.writeBigInt64BE(BigInt(timestamp), 0);
+  plaintext.set(nonce, 8);
+  plaintext.set(payload, PREFIX_LENGTH);
+  return plaintext;
+}
+
 /**
  * Seals any request JSON (already serialised) into the v2 request envelope bytes.
  * For identity-map or other v2 endpoints, or to reproduce a vector with raw `email`.
@@ -185,11 +195,7 @@ export function sealRequestEnvelope(
   options: RequestEnvelopeOptions = {},
 ): { bytes: Buffer; nonce: Uint8Array } {
   const { nonce, iv } = randomBytesFor(options);
-  const payload = typeof json === 'string' ? Buffer.from(json, 'utf8') : json;
-  const plaintext = Buffer.allocUnsafe(PREFIX_LENGTH + payload.length);
-  plaintext.writeBigInt64BE(BigInt(options.now ?? Date.now()), 0);
-  plaintext.set(nonce, 8);
-  plaintext.set(payload, PREFIX_LENGTH);
+  const plaintext = prefixedPlaintext(options.now ?? Date.now(), nonce, json);
   const sealed = gcmEncrypt(key, iv, plaintext);
   const bytes = Buffer.allocUnsafe(1 + IV_LENGTH + sealed.length);
   bytes[0] = ENVELOPE_VERSION;
@@ -235,10 +241,7 @@ export function encryptTokenGenerateRequest(
   input: GenerateInput,
   options: RequestEnvelopeOptions = {},
 ): EncryptedRequest {
-  const key = decodeSecretKey(secretKey);
-  const request = toTokenGenerateRequest(input);
-  const { bytes, nonce } = sealRequestEnvelope(key, JSON.stringify(request), options);
-  return { body: bytes.toString('base64'), nonce };
+  return encryptRequestEnvelope(secretKey, toTokenGenerateRequest(input), options);
 }
 
 /** Response body bytes from base64 text, or the bytes themselves for binary mode. */
@@ -325,8 +328,8 @@ export function decryptTokenRefreshResponse(
     const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
     return interpretRefreshResponse(text, now);
   }
-  const key = decodeBase64Strict(refreshResponseKey);
-  if (key === null || ![16, 24, 32].includes(key.length)) {
+  const key = decodeAesKey(refreshResponseKey);
+  if (key === null) {
     throw new Uid2Error(
       'UID2_INVALID_INPUT',
       'refresh_response_key must be standard base64 of a 16-, 24- or 32-byte key',
@@ -343,12 +346,7 @@ export function sealGenerateResponse(
   json: string,
   iv: Uint8Array = randomFillSync(Buffer.allocUnsafe(IV_LENGTH)),
 ): Buffer {
-  const payload = Buffer.from(json, 'utf8');
-  const plaintext = Buffer.allocUnsafe(PREFIX_LENGTH + payload.length);
-  plaintext.writeBigInt64BE(BigInt(timestamp), 0);
-  plaintext.set(nonce, 8);
-  plaintext.set(payload, PREFIX_LENGTH);
-  return Buffer.concat([iv, gcmEncrypt(key, iv, plaintext)]);
+  return Buffer.concat([iv, gcmEncrypt(key, iv, prefixedPlaintext(timestamp, nonce, json))]);
 }
 
 /** Operator side: seals a refresh response (JSON only, no prefix) under a `refresh_response_key`. */

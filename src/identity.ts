@@ -4,7 +4,7 @@
  */
 import { inspect } from 'node:util';
 import { Uid2Error } from './errors.js';
-import { describeIssues, storedIdentitySchema } from './schemas.js';
+import { checkShape, storedIdentitySchema } from './schemas.js';
 
 /**
  * A UID2/EUID identity with the operator's wire names. Unknown fields the operator sent are kept.
@@ -106,11 +106,9 @@ export function parseIdentity(json: string | object): Identity {
       'identity is a whole {status, body} response; pass its body (or use identityJson)',
     );
   }
-  const parsed = storedIdentitySchema.safeParse(value);
-  if (!parsed.success) {
-    throw new Uid2Error('UID2_INVALID_IDENTITY', `identity is not usable: ${describeIssues(parsed.error)}`);
-  }
-  return sealIdentity(parsed.data as Identity);
+  return sealIdentity(
+    checkShape(storedIdentitySchema, value, 'identity is not usable', 'UID2_INVALID_IDENTITY') as Identity,
+  );
 }
 
 /**

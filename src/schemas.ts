@@ -5,6 +5,7 @@
  */
 import * as z from 'zod';
 import { isAesKeyBase64 } from './base64.js';
+import { Uid2Error, type Uid2ErrorCode } from './errors.js';
 
 /** Canonical standard base64 of a 16-, 24- or 32-byte AES key (the operator issues 32 bytes). */
 const aesKey = z.string().refine(isAesKeyBase64);
@@ -83,11 +84,26 @@ export type GenerateResponseShape = z.infer<typeof generateResponseSchema>;
 export type RefreshResponseShape = z.infer<typeof refreshResponseSchema>;
 
 /** Describes a zod failure by paths and issue codes only, never by values. */
-export function describeIssues(error: z.ZodError): string {
+function describeIssues(error: z.ZodError): string {
   const parts = error.issues.slice(0, 5).map((issue) => {
     const path = issue.path.length === 0 ? '(root)' : issue.path.map(String).join('.');
     return `${path}: ${issue.code}`;
   });
   const more = error.issues.length > 5 ? ` (+${error.issues.length - 5} more)` : '';
   return parts.join('; ') + more;
+}
+
+/**
+ * Validates `raw` against `schema`, or throws a {@link Uid2Error} with `code` (default
+ * `UID2_RESPONSE_INVALID`) naming the failing paths and issue codes, never values.
+ */
+export function checkShape<T>(
+  schema: z.ZodType<T>,
+  raw: unknown,
+  what: string,
+  code: Uid2ErrorCode = 'UID2_RESPONSE_INVALID',
+): T {
+  const checked = schema.safeParse(raw);
+  if (!checked.success) throw new Uid2Error(code, `${what}: ${describeIssues(checked.error)}`);
+  return checked.data;
 }
