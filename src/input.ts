@@ -6,6 +6,7 @@
  * the request carries `email_hash` / `phone_hash` only.
  */
 import { createHash } from 'node:crypto';
+import { decodeBase64Strict } from './base64.js';
 import { Uid2Error } from './errors.js';
 
 interface ConsentOption {
@@ -101,7 +102,6 @@ export interface TokenGenerateRequest {
 
 const IDENTIFIER_KEYS = ['email', 'phone', 'emailHash', 'phoneHash'] as const;
 const ALLOWED_KEYS: ReadonlySet<string> = new Set([...IDENTIFIER_KEYS, 'tcfConsentString']);
-const BASE64_HASH = /^[A-Za-z0-9+/]{43}=$/;
 const HEX_HASH = /^[0-9A-Fa-f]{64}$/;
 // TCF strings are base64url segments joined by dots; some tools emit standard base64.
 const TCF_STRING = /^[A-Za-z0-9_.+/=-]{1,8192}$/;
@@ -164,6 +164,16 @@ export function normalizeEmail(email: string): string | null {
   return `${localToUse}@${domain}`;
 }
 
+/** SHA-256 of the UTF-8 bytes of `value` (32 bytes). */
+export function sha256(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
+
+/** True for a SHA-256 written as 64 hex digits, either case (the operator accepts those as hashes). */
+export function isHexSha256(value: string): boolean {
+  return HEX_HASH.test(value);
+}
+
 /**
  * SHA-256 of the UTF-8 bytes of `value`, as standard base64 with padding (44 characters).
  *
@@ -173,7 +183,7 @@ export function normalizeEmail(email: string): string | null {
  * ```
  */
 export function sha256Base64(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('base64');
+  return sha256(value).toString('base64');
 }
 
 /**
@@ -239,8 +249,8 @@ export function hashPhone(phone: string): string {
  */
 export function normalizeHash(hash: string, field: 'emailHash' | 'phoneHash'): string {
   if (typeof hash !== 'string') throw invalid(`${field} must be a string`);
-  if (HEX_HASH.test(hash)) return Buffer.from(hash, 'hex').toString('base64');
-  if (BASE64_HASH.test(hash) && Buffer.from(hash, 'base64').length === 32) return hash;
+  if (isHexSha256(hash)) return Buffer.from(hash, 'hex').toString('base64');
+  if (decodeBase64Strict(hash)?.length === 32) return hash;
   throw invalid(
     `${field} must be a SHA-256 as 44-char standard base64 (with "=" padding) or 64 hex characters`,
   );

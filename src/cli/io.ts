@@ -55,10 +55,8 @@ export class UsageError extends Error {}
 /** Prints an error as `CODE: message` on stderr and returns its exit code. */
 export function reportError(io: CliIo, err: unknown): number {
   if (err instanceof Uid2Error) {
-    const said = err.operatorMessage === undefined ? '' : ` (operator: ${err.operatorMessage})`;
-    io.stderr(
-      `${err.code}: ${err.message}${err.message.includes(err.operatorMessage ?? '\0') ? '' : said}\n`,
-    );
+    // The message already carries the operator's own words where there were any.
+    io.stderr(`${err.code}: ${err.message}\n`);
     return CLASS_OF[err.code];
   }
   if (err instanceof UsageError) {

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Uid2Error } from '../errors.js';
-import { isNormalizedPhone, normalizeEmail, sha256Base64 } from '../input.js';
+import { isHexSha256, isNormalizedPhone, normalizeEmail, sha256 } from '../input.js';
 import { javaBase64Decode } from './request-envelope.js';
 
 /**
@@ -57,8 +57,6 @@ export interface IdentityHash {
  */
 export type IdentityField = 'email' | 'email_hash' | 'phone' | 'phone_hash';
 
-const HEX_64 = /^[0-9a-fA-F]{64}$/;
-
 /**
  * The operator's hash rule (§6.4): 44 chars the Java basic decoder accepts (the decoded length is not
  * checked) or 64 hex chars. Stricter than the client's `normalizeHash`, on purpose: it is what the
@@ -72,7 +70,7 @@ const HEX_64 = /^[0-9a-fA-F]{64}$/;
  */
 export function decodeOperatorHash(value: string): Buffer | null {
   if (value.length === 44) return javaBase64Decode(value);
-  if (value.length === 64 && HEX_64.test(value)) return Buffer.from(value, 'hex');
+  if (isHexSha256(value)) return Buffer.from(value, 'hex');
   return null;
 }
 
@@ -89,14 +87,10 @@ export function identityFromField(field: IdentityField, value: string): Identity
   switch (field) {
     case 'email': {
       const normalized = normalizeEmail(value);
-      return normalized === null
-        ? null
-        : { type: 'email', hash: Buffer.from(sha256Base64(normalized), 'base64') };
+      return normalized === null ? null : { type: 'email', hash: sha256(normalized) };
     }
     case 'phone':
-      return isNormalizedPhone(value)
-        ? { type: 'phone', hash: Buffer.from(sha256Base64(value), 'base64') }
-        : null;
+      return isNormalizedPhone(value) ? { type: 'phone', hash: sha256(value) } : null;
     case 'email_hash': {
       const hash = decodeOperatorHash(value);
       return hash === null ? null : { type: 'email', hash };
