@@ -1,6 +1,7 @@
 /**
  * The identity contract of the UID2 mobile SDKs (MOBILE.md, "What the server must emit"), as a check.
  */
+import { decodeBase64Strict } from '../base64.js';
 
 const KEYS = [
   'advertising_token',
@@ -10,7 +11,6 @@ const KEYS = [
   'refresh_expires',
   'refresh_response_key',
 ];
-const STANDARD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const PLAIN_INTEGER = (name: string) => new RegExp(`"${name}"\\s*:\\s*-?\\d+\\s*[,}]`);
 
 /**
@@ -46,7 +46,7 @@ export function mobileContractViolations(identityJson: string, now: number): str
     }
   }
   const key = identity.refresh_response_key;
-  if (typeof key === 'string' && (!STANDARD_BASE64.test(key) || Buffer.from(key, 'base64').length !== 32)) {
+  if (typeof key === 'string' && decodeBase64Strict(key)?.length !== 32) {
     problems.push('refresh_response_key must be standard base64 of 32 bytes');
   }
   const {
