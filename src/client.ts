@@ -3,15 +3,11 @@
  */
 import { inspect } from 'node:util';
 import { checkApiKey, DEFAULTS, integerOption, parseBaseUrl } from './config.js';
-import {
-  decodeSecretKey,
-  decryptTokenRefreshResponse,
-  openGenerateResponse,
-  sealRequestEnvelope,
-} from './envelope.js';
+import { decryptTokenRefreshResponse, openGenerateResponse, sealRequestEnvelope } from './envelope.js';
 import { Uid2Error } from './errors.js';
 import { type Identity, isRefreshable, parseIdentity } from './identity.js';
 import { type GenerateInput, toTokenGenerateRequest } from './input.js';
+import { decodeSecretKey } from './keys.js';
 import { type GenerateResult, interpretGenerateResponse, type RefreshResult } from './results.js';
 import {
   type CallScope,

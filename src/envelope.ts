@@ -18,6 +18,7 @@ import {
 import { decodeAesKey, decodeBase64Strict } from './base64.js';
 import { Uid2Error } from './errors.js';
 import { type GenerateInput, type TokenGenerateRequest, toTokenGenerateRequest } from './input.js';
+import { decodeSecretKey, type SecretKeyInput } from './keys.js';
 import {
   type GenerateResult,
   interpretGenerateResponse,
@@ -40,17 +41,6 @@ export const PREFIX_LENGTH = 16;
 function decryptFailed(): Uid2Error {
   return new Uid2Error('UID2_DECRYPT_FAILED', 'decryption failed');
 }
-
-/**
- * A secret given as base64 text (as UID2 issues it) or as its 32 raw bytes.
- *
- * @example
- * ```ts
- * const fromText: SecretKeyInput = process.env.UID2_SECRET_KEY!;
- * const fromBytes: SecretKeyInput = Buffer.from(process.env.UID2_SECRET_KEY!, 'base64');
- * ```
- */
-export type SecretKeyInput = string | Uint8Array;
 
 /**
  * Options that pin the random and time inputs of a request envelope (tests and vectors only).
@@ -83,27 +73,6 @@ export interface EncryptedRequest {
   body: string;
   /** The nonce inside the envelope; pass it to {@link decryptTokenGenerateResponse}. */
   nonce: Uint8Array;
-}
-
-/**
- * Decodes and checks a client secret: canonical standard base64 of exactly 32 bytes, or the bytes.
- * Throws `UID2_INVALID_CONFIG` naming `what`, never the value.
- */
-export function decodeSecretKey(secret: SecretKeyInput, what = 'secretKey'): Buffer {
-  if (secret instanceof Uint8Array) {
-    if (secret.length !== 32) {
-      throw new Uid2Error('UID2_INVALID_CONFIG', `${what} must be 32 bytes (got ${secret.length})`);
-    }
-    return Buffer.from(secret);
-  }
-  const bytes = typeof secret === 'string' ? decodeBase64Strict(secret) : null;
-  if (bytes === null || bytes.length !== 32) {
-    throw new Uid2Error(
-      'UID2_INVALID_CONFIG',
-      `${what} must be standard base64 of exactly 32 bytes (44 characters)`,
-    );
-  }
-  return bytes;
 }
 
 function cipherKeyFor(key: Uint8Array): CipherGCMTypes {
@@ -357,3 +326,5 @@ export function sealRefreshResponse(
 ): Buffer {
   return Buffer.concat([iv, gcmEncrypt(key, iv, Buffer.from(json, 'utf8'))]);
 }
+
+export { decodeSecretKey, type SecretKeyInput } from './keys.js';

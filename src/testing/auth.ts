@@ -3,8 +3,8 @@
  * (PROTOCOL.md §1, §10): trimmed header, case-insensitive `bearer ` prefix, the rest is the key.
  */
 import { randomBytes, randomInt } from 'node:crypto';
-import { decodeSecretKey } from '../envelope.js';
 import { Uid2Error } from '../errors.js';
+import { decodeSecretKey } from '../keys.js';
 import type { OperatorScope } from './options.js';
 
 /**
