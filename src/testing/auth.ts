@@ -5,7 +5,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { Uid2Error } from '../errors.js';
 import { decodeSecretKey } from '../keys.js';
-import type { OperatorScope } from './options.js';
+import type { OperatorScope } from './types.js';
 
 /**
  * Roles a client key can hold. Only `GENERATOR` matters for the publisher endpoints.

@@ -4,8 +4,11 @@
  * `{"message":…,"status":"client_error"}`. Nothing it returns contains a key, secret or token.
  */
 import { isUid2Error } from '../errors.js';
+import type { FaultSpec } from './faults.js';
 import { clientError, jsonReply, notFound, type Reply, textReply } from './http.js';
-import type { LocalOperator } from './operator.js';
+import type { Identifier } from './identities.js';
+import type { Lifetimes } from './options.js';
+import type { OperatorStats } from './stats.js';
 
 /**
  * Path prefix of the control API.
@@ -17,7 +20,35 @@ import type { LocalOperator } from './operator.js';
  */
 export const CONTROL_PREFIX = '/_local/';
 
-type Route = { method: 'GET' | 'POST'; run: (op: LocalOperator, body: unknown) => unknown };
+/**
+ * What the control routes need from an operator: exactly the handle's test controls, nothing of its
+ * server. `LocalOperator` implements it; depending on this interface instead of the class keeps the
+ * controls out of an import circle with the operator and lets them be tested against a stub.
+ *
+ * @example
+ * ```ts
+ * const controls: OperatorControls = await startLocalOperator();
+ * handleControl(controls, 'GET', 'stats', Buffer.alloc(0));
+ * ```
+ */
+export interface OperatorControls {
+  describe(): Record<string, unknown>;
+  stats(): OperatorStats;
+  resetStats(): void;
+  injectFault(fault: FaultSpec | readonly FaultSpec[]): void;
+  pendingFaults(): (FaultSpec & { remaining: number })[];
+  clearFaults(): void;
+  readonly clockOffsetMs: number;
+  now(): number;
+  setClockOffset(offsetMs: number): void;
+  advanceClock(ms: number): void;
+  optOut(identifier: Identifier): void;
+  clearOptOuts(): void;
+  rotateRefreshKey(options: { keepOld?: boolean }): { refreshKeyId: number; refreshKeyIds: number[] };
+  setLifetimes(lifetimes: Partial<Lifetimes>): Lifetimes;
+}
+
+type Route = { method: 'GET' | 'POST'; run: (op: OperatorControls, body: unknown) => unknown };
 
 function object(body: unknown): Record<string, unknown> {
   if (body === undefined) return {};
@@ -103,7 +134,7 @@ const ROUTES: Record<string, Route> = {
  * handleControl(op, 'POST', 'clock', Buffer.from('{"advanceMs":60000}'));
  * ```
  */
-export function handleControl(op: LocalOperator, method: string, path: string, body: Buffer): Reply {
+export function handleControl(op: OperatorControls, method: string, path: string, body: Buffer): Reply {
   const route = Object.hasOwn(ROUTES, path) ? ROUTES[path] : undefined;
   if (route === undefined) return notFound();
   if (method !== route.method) return textReply(405, '');

@@ -5,8 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { type Identifier, identityFromIdentifier } from './identities.js';
-import type { OperatorScope } from './options.js';
 import type { OperatorState } from './state.js';
+import type { OperatorScope } from './types.js';
 
 /**
  * Contents of a crafted refresh token. Unset fields get what a fresh generate would write.

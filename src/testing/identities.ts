@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import { Uid2Error } from '../errors.js';
 import { isHexSha256, isNormalizedPhone, normalizeEmail, sha256 } from '../input.js';
-import { javaBase64Decode } from './request-envelope.js';
+import { javaBase64Decode } from './java-base64.js';
+import type { IdentityType } from './types.js';
 
 /**
  * One identity, as the control API and the `optOut` option take it. Hashes follow the operator's rule:
@@ -23,16 +24,6 @@ export type Identifier =
   | { phone: string }
   | { emailHash: string }
   | { phoneHash: string };
-
-/**
- * Email or phone: the identity type tokens carry.
- *
- * @example
- * ```ts
- * const type: IdentityType = 'phone';
- * ```
- */
-export type IdentityType = 'email' | 'phone';
 
 /**
  * An identity reduced to what the operator keeps: its type and the decoded identity hash.

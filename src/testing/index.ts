@@ -19,7 +19,7 @@ export { FAULT_KINDS } from './faults.js';
 export type { Identifier } from './identities.js';
 export { TEST_IDENTITIES } from './identities.js';
 export { LocalOperator, startLocalOperator } from './operator.js';
-export type { Lifetimes, LocalOperatorOptions, OperatorScope } from './options.js';
+export type { Lifetimes, LocalOperatorOptions } from './options.js';
 export { LIFETIME_PROFILES } from './options.js';
 export { REFRESH_TOKEN_LENGTH } from './refresh.js';
 export type { IdentityBody } from './state.js';
@@ -33,3 +33,4 @@ export {
   hasEuidConsent,
   parseTcfConsent,
 } from './tcf.js';
+export type { IdentityType, OperatorScope } from './types.js';

@@ -6,19 +6,15 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Uid2Error } from '../errors.js';
-import { handleControl } from './controls.js';
+import { handleControl, type OperatorControls } from './controls.js';
 import { type CraftRefreshTokenOptions, craftRefreshToken } from './craft.js';
 import type { FaultSpec } from './faults.js';
 import { type Identifier, identityFromIdentifier } from './identities.js';
-import {
-  type Lifetimes,
-  type LocalOperatorOptions,
-  type OperatorScope,
-  resolveLifetimes,
-} from './options.js';
+import { type Lifetimes, type LocalOperatorOptions, resolveLifetimes } from './options.js';
 import { createRequestListener } from './server.js';
 import { OperatorState } from './state.js';
 import type { OperatorStats } from './stats.js';
+import type { OperatorScope } from './types.js';
 import { ReplyWriter } from './writer.js';
 
 /**
@@ -33,7 +29,7 @@ import { ReplyWriter } from './writer.js';
  * await op.close();
  * ```
  */
-export class LocalOperator {
+export class LocalOperator implements OperatorControls {
   /** API key of the first client (the generated default one unless `clients` was given). */
   readonly apiKey: string;
   /** Client secret of the first client. */

@@ -6,16 +6,7 @@ import { Uid2Error } from '../errors.js';
 import type { LocalClientOptions } from './auth.js';
 import type { FaultSpec } from './faults.js';
 import type { Identifier } from './identities.js';
-
-/**
- * Which identity product the operator simulates: UID2 (default) or EUID (TCF consent checked).
- *
- * @example
- * ```ts
- * const op = await startLocalOperator({ scope: 'euid' satisfies OperatorScope });
- * ```
- */
-export type OperatorScope = 'uid2' | 'euid';
+import type { OperatorScope } from './types.js';
 
 /**
  * Token lifetimes in seconds, as the operator's runtime config names them (PROTOCOL.md §8).

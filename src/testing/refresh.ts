@@ -4,7 +4,7 @@
  * whether a known API key was sent. 200 answers are sealed under the token's `refresh_response_key`.
  */
 import { jsonReply, type Reply, sealedReply } from './http.js';
-import { javaBase64Decode } from './request-envelope.js';
+import { javaBase64Decode } from './java-base64.js';
 import type { OperatorState } from './state.js';
 
 /**

@@ -10,7 +10,8 @@ import {
   PREFIX_LENGTH,
   TAG_LENGTH,
 } from '../envelope.js';
-import type { OperatorScope } from './options.js';
+import { javaBase64Decode } from './java-base64.js';
+import type { OperatorScope } from './types.js';
 
 /**
  * 1 version + 12 IV + 16 tag + 8 timestamp + 8 nonce (V2RequestUtil MIN_PAYLOAD_LENGTH).
@@ -33,28 +34,6 @@ export const MIN_ENVELOPE_LENGTH = 1 + IV_LENGTH + TAG_LENGTH + PREFIX_LENGTH;
 export type EnvelopeResult =
   | { ok: true; nonce: Buffer; payload: Record<string, unknown> | null; binary: boolean }
   | { ok: false; message: string };
-
-const BASE64_UNPADDED = /^[A-Za-z0-9+/]*$/;
-const BASE64_PADDED = /^[A-Za-z0-9+/]*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)$/;
-
-/**
- * `java.util.Base64.getDecoder().decode(String)`: standard alphabet, padding optional but correct when
- * present, no whitespace, no URL-safe characters; null where Java throws IllegalArgumentException.
- *
- * @example
- * ```ts
- * javaBase64Decode('dGVzdA');  // <Buffer 74 65 73 74> (padding is optional)
- * javaBase64Decode('dGVzdA\n'); // null
- * ```
- */
-export function javaBase64Decode(text: string): Buffer | null {
-  if (text.includes('=')) {
-    if (text.length % 4 !== 0 || !BASE64_PADDED.test(text)) return null;
-  } else if (text.length % 4 === 1 || !BASE64_UNPADDED.test(text)) {
-    return null;
-  }
-  return Buffer.from(text, 'base64');
-}
 
 /** The docs link that ends most messages; the host follows the operator's identity scope. */
 function hint(scope: OperatorScope): string {

@@ -6,15 +6,11 @@ import { randomBytes } from 'node:crypto';
 import { Uid2Error } from '../errors.js';
 import { ClientRegistry, generateApiKey, generateSecretKey, type LocalClientOptions } from './auth.js';
 import { FaultQueue } from './faults.js';
-import { type IdentityType, identityFromIdentifier, OptOutRegistry } from './identities.js';
-import {
-  type Lifetimes,
-  type LocalOperatorOptions,
-  type OperatorScope,
-  resolveLifetimes,
-} from './options.js';
+import { identityFromIdentifier, OptOutRegistry } from './identities.js';
+import { type Lifetimes, type LocalOperatorOptions, resolveLifetimes } from './options.js';
 import { RequestStats } from './stats.js';
 import { TokenService } from './tokens.js';
+import type { IdentityType, OperatorScope } from './types.js';
 
 /**
  * The identity object of a success answer, in the operator's key order.

@@ -3,7 +3,7 @@
  * reads (special feature opt-ins, purposes, vendor consent and vendor legitimate interest), decoded bit
  * by bit from base64url. Field widths follow the IAB "TC string format" (core segment).
  */
-import { javaBase64Decode } from './request-envelope.js';
+import { javaBase64Decode } from './java-base64.js';
 
 /**
  * The vendor id the EUID operator checks (config `tcf_vendor_id`, default 21 = The Trade Desk).

@@ -14,9 +14,8 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { gcmEncrypt, gcmOpen, IV_LENGTH } from '../envelope.js';
-import type { IdentityType } from './identities.js';
-import type { OperatorScope } from './options.js';
-import { javaBase64Decode } from './request-envelope.js';
+import { javaBase64Decode } from './java-base64.js';
+import type { IdentityType, OperatorScope } from './types.js';
 
 /** Byte 1 of an inner refresh token (TokenVersion.V3). */
 const REFRESH_TOKEN_VERSION = 112;
