@@ -58,9 +58,9 @@ export async function startServer() {
   return { ...server, baseUrl: `http://127.0.0.1:${server.port}` };
 }
 
-/** The Agent settings of the hand-written clients: those of the library's own Agent. */
-function keepAliveAgent() {
-  return new Agent({ keepAliveTimeout: 4_000, keepAliveMaxTimeout: 60_000 });
+/** The Agent settings of the hand-written clients: those of the library's own Agent (`extra` added). */
+export function keepAliveAgent(extra = {}) {
+  return new Agent({ keepAliveTimeout: 4_000, keepAliveMaxTimeout: 60_000, ...extra });
 }
 
 function headers(apiKey = API_KEY) {
@@ -71,9 +71,15 @@ function headers(apiKey = API_KEY) {
   };
 }
 
-/** PublisherClient with its defaults (another build's class can be given, to compare a prototype). */
-export function oursClient(baseUrl, { Client = PublisherClient, name = 'ours' } = {}) {
-  const client = new Client({ baseUrl, apiKey: API_KEY, secretKey: SECRET_KEY });
+/**
+ * PublisherClient with its defaults (another build's class can be given, to compare a prototype).
+ * `options` are extra client options (e.g. a `dispatcher`); `client` is exposed for warmUp and the like.
+ */
+export function oursClient(
+  baseUrl,
+  { Client = PublisherClient, name = 'ours', apiKey = API_KEY, secretKey = SECRET_KEY, options = {} } = {},
+) {
+  const client = new Client({ baseUrl, apiKey, secretKey, ...options });
   let i = 0;
   return {
     name,
@@ -83,18 +89,29 @@ export function oursClient(baseUrl, { Client = PublisherClient, name = 'ours' } 
       return result.identityJson;
     },
     close: () => client.close(),
+    client,
   };
 }
 
 /** The protocol's floor over HTTP: the least code a correct UID2 generate can be. */
-export function minimalClient(baseUrl, { apiKey = API_KEY, secretKey = SECRET_KEY } = {}) {
+export function minimalClient(
+  baseUrl,
+  {
+    apiKey = API_KEY,
+    secretKey = SECRET_KEY,
+    agent = keepAliveAgent(),
+    name = 'minimal',
+    reset = false,
+  } = {},
+) {
   const key = createSecretKey(Buffer.from(secretKey, 'base64'));
-  const agent = keepAliveAgent();
   const url = `${baseUrl}/v2/token/generate`;
   const fixedHeaders = headers(apiKey);
   let i = 0;
+  // reset: ask for `Connection: close`, so every call opens a new connection (a client without reuse).
+  const requestOptions = { method: 'POST', dispatcher: agent, headers: fixedHeaders, reset };
   return {
-    name: 'minimal',
+    name,
     async call() {
       const hash = createHash('sha256')
         .update(EMAILS[i++ & 255].toLowerCase())
@@ -111,7 +128,7 @@ export function minimalClient(baseUrl, { apiKey = API_KEY, secretKey = SECRET_KE
       const sealed = cipher.update(plaintext);
       cipher.final();
       const body = Buffer.concat([Buffer.of(1), iv, sealed, cipher.getAuthTag()]).toString('base64');
-      const res = await request(url, { method: 'POST', dispatcher: agent, headers: fixedHeaders, body });
+      const res = await request(url, { ...requestOptions, body });
       const text = await res.body.text();
       if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}`);
       const answer = Buffer.from(text, 'base64');
