@@ -8,6 +8,8 @@ export default defineConfig({
     // Examples import the package by name; in tests that name means the sources, not dist/.
     alias: [
       { find: /^uid2-publisher\/testing$/, replacement: source('./src/testing/index.ts') },
+      { find: /^uid2-publisher\/sqlite$/, replacement: source('./src/state/sqlite.ts') },
+      { find: /^uid2-publisher\/redis$/, replacement: source('./src/state/redis.ts') },
       { find: /^uid2-publisher$/, replacement: source('./src/index.ts') },
     ],
   },

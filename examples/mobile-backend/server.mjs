@@ -3,154 +3,118 @@
  * Example: a mobile app's back end (node:http, no framework) that signs users in with UID2.
  *
  *   POST /login             {"email": "..."} or {"phone": "+1..."}
- *                           -> 200 identity JSON for the app's UID2 SDK, or {"optout": true}
- *   POST /identity/refresh  the identity JSON -> 200 new identity JSON, or {"optout": true},
- *                           or 401 {"error": "sign_in_again"} (expired or invalid refresh token)
+ *                           -> 200 the identity JSON for the app's UID2 SDK, or {"optout":true}
+ *   POST /identity/refresh  the identity JSON -> 200 the same or a new identity JSON, {"optout":true},
+ *                           or 401 {"error":"sign_in_again"} (expired or refused refresh token)
  *
- * Opted-out users are remembered (by the hash UID2 itself uses, never the raw email) and are not sent
- * to generate again, as the UID2 docs require. A real back end would keep the opt-out set and the
- * session map in its database; here they live in memory.
+ * Opt-outs are remembered by the client's opt-out store (here SQLite: one file, keyed by an HMAC of the
+ * DII hash, never the email): a remembered user is answered `optout` with no request to the operator,
+ * as UID2 requires. A refresh that answers `optout` is remembered for the user who owned the identity.
+ * Every answer comes from one mapping (../shared/answers.mjs).
  *
- * Run it alone:  UID2_BASE_URL=... UID2_API_KEY=... UID2_SECRET_KEY=... node examples/mobile-backend/server.mjs
+ * Run it:  UID2_BASE_URL=... UID2_API_KEY=... UID2_SECRET_KEY=... node examples/mobile-backend/server.mjs
+ * (`npx uid2-publisher operator` prints the three variables for a local operator.)
  */
 import { createServer } from 'node:http';
-import { hashEmail, hashPhone, isUid2Error, PublisherClient, parseIdentity } from 'uid2-publisher';
+import { PublisherClient } from 'uid2-publisher';
+import { SqliteOptOutStore } from 'uid2-publisher/sqlite';
+import { answerFor, RETRY_AFTER_SECONDS } from '../shared/answers.mjs';
+import { isMainModule, operatorFromEnv, optOutStoreFromEnv, startOrExit } from '../shared/config.mjs';
+import { createIdentityService } from '../shared/identity-service.mjs';
 
-const MAX_BODY = 16 * 1024;
+const MAX_BODY_BYTES = 16 * 1024;
 
-/**
- * @param {import('node:http').IncomingMessage} req
- * @returns {Promise<string>}
- */
+/** @param {import('node:http').IncomingMessage} req @returns {Promise<string | undefined>} undefined when too large */
 async function readBody(req) {
-  let text = '';
+  const chunks = [];
+  let size = 0;
   for await (const chunk of req) {
-    text += chunk;
-    if (text.length > MAX_BODY) throw new Error('body too large');
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) return undefined;
+    chunks.push(chunk);
   }
-  return text;
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**
  * @param {import('node:http').ServerResponse} res
- * @param {number} status
- * @param {string} json
+ * @param {{ status: number, body: string, retryLater: boolean }} answer
  */
-function send(res, status, json) {
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-  res.end(json);
+function send(res, { status, body, retryLater }) {
+  const headers = { 'content-type': 'application/json', 'cache-control': 'no-store' };
+  res.writeHead(status, retryLater ? { ...headers, 'retry-after': String(RETRY_AFTER_SECONDS) } : headers);
+  res.end(body);
 }
 
 /**
- * The opt-out key of a sign-in: the UID2 hash of the normalised email or phone.
- * @param {{ email?: unknown, phone?: unknown }} body
+ * The back end around a PublisherClient (which should have an `optOuts` store).
+ * @param {{ client: PublisherClient, onOutcome?: (outcome: import('../shared/identity-service.mjs').Outcome) => void }} options
  */
-function userKey(body) {
-  if (typeof body.email === 'string')
-    return { input: { email: body.email }, key: `e:${hashEmail(body.email)}` };
-  if (typeof body.phone === 'string')
-    return { input: { phone: body.phone }, key: `p:${hashPhone(body.phone)}` };
-  return undefined;
-}
+export function createMobileBackend({ client, onOutcome }) {
+  const service = createIdentityService({ client, ...(onOutcome ? { onOutcome } : {}) });
 
-/**
- * Creates the back end around a PublisherClient.
- * @param {{ client: PublisherClient }} options
- */
-export function createMobileBackend({ client }) {
-  /** Users who opted out: never sent to generate again. */
-  const optedOut = new Set();
-  /** Which user each issued refresh token belongs to, so a refresh-time opt-out is remembered too. */
-  const userOfRefreshToken = new Map();
-  const counts = { logins: 0, generateCalls: 0, refreshes: 0, optOutsRemembered: 0 };
+  /** @type {Record<string, (text: string) => Promise<unknown>>} */
+  const routes = {
+    'POST /login': async (text) => service.login(JSON.parse(text)),
+    'POST /identity/refresh': async (text) => service.refresh(text),
+  };
 
-  /** @param {string} key */
-  function rememberOptOut(key) {
-    if (!optedOut.has(key)) counts.optOutsRemembered++;
-    optedOut.add(key);
-  }
-
-  /** @param {import('node:http').IncomingMessage} req @param {import('node:http').ServerResponse} res */
-  async function login(req, res) {
-    counts.logins++;
-    const who = userKey(JSON.parse(await readBody(req)));
-    if (!who) return send(res, 400, '{"error":"email_or_phone_required"}');
-    if (optedOut.has(who.key)) return send(res, 200, '{"optout":true}');
-    counts.generateCalls++;
-    const result = await client.generateToken(who.input);
-    if (result.status === 'optout') {
-      rememberOptOut(who.key);
-      return send(res, 200, '{"optout":true}');
+  return createServer(async (req, res) => {
+    const route = routes[`${req.method} ${req.url}`];
+    if (!route) return send(res, { status: 404, body: '{"error":"not_found"}', retryLater: false });
+    const text = await readBody(req).catch(() => undefined);
+    if (text === undefined)
+      return send(res, { status: 413, body: '{"error":"too_large"}', retryLater: false });
+    try {
+      send(res, answerFor(await route(text)));
+    } catch (err) {
+      if (err instanceof SyntaxError)
+        return send(res, { status: 400, body: '{"error":"invalid_json"}', retryLater: false });
+      send(res, answerFor(err));
     }
-    if (result.status !== 'success') return send(res, 200, '{"consent":false}');
-    userOfRefreshToken.set(result.identity.refresh_token, who.key);
-    return send(res, 200, result.identityJson);
-  }
-
-  /** @param {import('node:http').IncomingMessage} req @param {import('node:http').ServerResponse} res */
-  async function refresh(req, res) {
-    counts.refreshes++;
-    const identity = parseIdentity(await readBody(req));
-    const key = userOfRefreshToken.get(identity.refresh_token);
-    const result = await client.refreshToken(identity);
-    userOfRefreshToken.delete(identity.refresh_token);
-    switch (result.status) {
-      case 'success':
-        if (key) userOfRefreshToken.set(result.identity.refresh_token, key);
-        return send(res, 200, result.identityJson);
-      case 'optout':
-        if (key) rememberOptOut(key);
-        return send(res, 200, '{"optout":true}');
-      default:
-        return send(res, 401, '{"error":"sign_in_again"}');
-    }
-  }
-
-  const server = createServer((req, res) => {
-    const route = `${req.method} ${req.url}`;
-    const handler =
-      route === 'POST /login' ? login : route === 'POST /identity/refresh' ? refresh : undefined;
-    if (!handler) return send(res, 404, '{"error":"not_found"}');
-    handler(req, res).catch((err) => {
-      // Only codes and fixed words go back: a Uid2Error never carries secrets, but say no more than needed.
-      if (isUid2Error(err) && (err.code === 'UID2_INVALID_INPUT' || err.code === 'UID2_INVALID_IDENTITY')) {
-        return send(res, 400, JSON.stringify({ error: err.code }));
-      }
-      if (err instanceof SyntaxError) return send(res, 400, '{"error":"invalid_json"}');
-      return send(res, 502, JSON.stringify({ error: isUid2Error(err) ? err.code : 'internal' }));
-    });
   });
-
-  return { server, counts, isOptedOut: (/** @type {string} */ key) => optedOut.has(key) };
 }
 
 /**
  * Starts the back end on 127.0.0.1.
- * @param {{ client: PublisherClient, port?: number }} options
- * @returns {Promise<{ url: string, counts: ReturnType<typeof createMobileBackend>['counts'], close: () => Promise<void> }>}
+ * @param {{ client: PublisherClient, port?: number, onOutcome?: (outcome: import('../shared/identity-service.mjs').Outcome) => void }} options
+ * @returns {Promise<{ url: string, close: () => Promise<void> }>}
  */
-export async function startMobileBackend({ client, port = 0 }) {
-  const backend = createMobileBackend({ client });
-  await new Promise((resolve) => backend.server.listen(port, '127.0.0.1', () => resolve(undefined)));
-  const address = /** @type {import('node:net').AddressInfo} */ (backend.server.address());
+export async function startMobileBackend({ client, port = 0, onOutcome }) {
+  const server = createMobileBackend({ client, ...(onOutcome ? { onOutcome } : {}) });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve(undefined));
+  });
+  const address = /** @type {import('node:net').AddressInfo} */ (server.address());
   return {
     url: `http://127.0.0.1:${address.port}`,
-    counts: backend.counts,
     close: () =>
       new Promise((resolve) => {
-        backend.server.closeAllConnections();
-        backend.server.close(() => resolve());
+        server.close(() => resolve());
+        server.closeIdleConnections();
       }),
   };
 }
 
 // Run directly: serve on PORT (default 8080) against the operator named by the UID2_* variables.
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const client = new PublisherClient({
-    baseUrl: process.env.UID2_BASE_URL ?? '',
-    apiKey: process.env.UID2_API_KEY ?? '',
-    secretKey: process.env.UID2_SECRET_KEY ?? '',
+if (isMainModule(import.meta.url)) {
+  const operator = operatorFromEnv('mobile-backend');
+  const { client, optOuts, backend } = await startOrExit('mobile-backend', async () => {
+    const optOuts = new SqliteOptOutStore(optOutStoreFromEnv());
+    const client = new PublisherClient({ ...operator, optOuts });
+    return {
+      client,
+      optOuts,
+      backend: await startMobileBackend({ client, port: Number(process.env.PORT ?? 8080) }),
+    };
   });
-  const backend = await startMobileBackend({ client, port: Number(process.env.PORT ?? 8080) });
   process.stdout.write(`mobile back end on ${backend.url}\n`);
+  for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
+    process.once(signal, async () => {
+      await backend.close(); // stops accepting; open requests finish
+      await client.close();
+      await optOuts.close();
+    });
+  }
 }

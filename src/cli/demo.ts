@@ -1,20 +1,32 @@
 /**
  * `uid2-publisher demo`, the main job: the local operator, the example mobile back end
- * (examples/mobile-backend), and a script that plays the app against them and prints a short trace.
+ * (examples/mobile-backend, with its SQLite opt-out store), and a script that plays the app against them
+ * and prints a short trace. Every expectation is checked; the first one that fails stops the demo.
  */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PublisherClient } from '../client.js';
 import { isDueForRefresh, parseIdentity } from '../identity.js';
 import { startLocalOperator } from '../testing/index.js';
 import { mobileContractViolations } from './contract.js';
 import { type CliIo, EXIT } from './io.js';
 
+/** One thing the back end did (examples/shared/identity-service.mjs): no token and no DII in it. */
+interface Outcome {
+  route: 'login' | 'refresh';
+  status: string;
+  remembered?: boolean;
+}
+
 /** What examples/mobile-backend/server.mjs exports (it is plain JavaScript, checked with JSDoc). */
 interface MobileBackendModule {
-  startMobileBackend(options: { client: PublisherClient; port?: number }): Promise<{
-    url: string;
-    counts: { logins: number; generateCalls: number; refreshes: number; optOutsRemembered: number };
-    close(): Promise<void>;
-  }>;
+  startMobileBackend(options: {
+    client: PublisherClient;
+    port?: number;
+    onOutcome?: (outcome: Outcome) => void;
+  }): Promise<{ url: string; close(): Promise<void> }>;
 }
 
 /** The example back end lives outside src/ so that it reads like an application; found from here. */
@@ -33,6 +45,13 @@ async function post(url: string, body: string): Promise<{ status: number; text: 
 }
 
 const minutes = (ms: number) => `${Math.round(ms / 60_000)} min`;
+
+/** The SQLite store is an optional peer dependency: loaded only here, so other commands never need it. */
+async function openOptOutStore(path: string) {
+  const { SqliteOptOutStore } = await import('../state/sqlite.js');
+  // A key for this run only: the demo's database is thrown away with it.
+  return new SqliteOptOutStore({ path, key: randomBytes(32).toString('base64') });
+}
 
 /** Flags of `uid2-publisher demo`. */
 export interface DemoFlags {
@@ -54,33 +73,41 @@ export async function demoCommand(flags: DemoFlags, io: CliIo): Promise<number> 
   const started = Date.now();
   const say = (line: string) => io.stdout(`${line}\n`);
 
+  const directory = mkdtempSync(join(tmpdir(), 'uid2-publisher-demo-'));
+  const storePath = join(directory, 'opt-outs.db');
+  const optOuts = await openOptOutStore(storePath);
   const operator = await startLocalOperator({ now });
   const client = new PublisherClient({
     baseUrl: operator.url,
     apiKey: operator.apiKey,
     secretKey: operator.secretKey,
     now,
+    optOuts,
   });
+  const outcomes: Outcome[] = [];
   const { startMobileBackend } = (await import(BACKEND_URL.href)) as MobileBackendModule;
-  const backend = await startMobileBackend({ client });
+  const backend = await startMobileBackend({ client, onOutcome: (outcome) => outcomes.push(outcome) });
+  const requests = () => operator.stats().byEndpoint;
+  const last = () => outcomes.at(-1);
   try {
     say('uid2-publisher demo: a mobile back end signing users in with UID2, against a local operator');
     say(
       `  local operator   ${operator.url}  (production lifetimes: refresh_from 1 h, identity 3 d, refresh 30 d)`,
     );
     say(`  mobile back end  ${backend.url}  (POST /login, POST /identity/refresh)`);
+    say(`  opt-out store    SQLite ${storePath}  (HMAC-keyed; key made for this run)`);
 
     const login = await post(`${backend.url}/login`, '{"email":"user@example.com"}');
     expectThat(login.status === 200, `login answered HTTP ${login.status}`);
     const identity = parseIdentity(login.text);
-    say(
-      `1. app signs in as user@example.com -> identity (advertising token ${identity.advertising_token.slice(0, 2)}..., ${identity.advertising_token.length} chars; refresh token ${identity.refresh_token.length} chars)`,
-    );
+    say('1. app signs in as user@example.com -> the identity JSON the app receives, exactly:');
+    // The local operator's tokens are throwaway, so the whole string can be shown.
+    say(`   ${login.text}`);
 
     const problems = mobileContractViolations(login.text, now());
     expectThat(problems.length === 0, `identity breaks the mobile contract: ${problems.join('; ')}`);
     say(
-      '2. identity meets the Android/iOS SDK contract: six keys, integer ms, 32-byte refresh_response_key, refresh_expires ahead',
+      '2. it meets the Android/iOS SDK contract: six keys, integer ms, 32-byte refresh_response_key, refresh_expires ahead',
     );
 
     shiftMs = identity.refresh_from - Date.now() + 60_000;
@@ -90,6 +117,7 @@ export async function demoCommand(flags: DemoFlags, io: CliIo): Promise<number> 
     const refreshed = await post(`${backend.url}/identity/refresh`, login.text);
     expectThat(refreshed.status === 200, `refresh answered HTTP ${refreshed.status}`);
     const next = parseIdentity(refreshed.text);
+    expectThat(last()?.status === 'success', `refresh should succeed, got ${last()?.status}`);
     expectThat(
       next.refresh_response_key !== identity.refresh_response_key,
       'refresh must issue a new refresh_response_key',
@@ -100,38 +128,49 @@ export async function demoCommand(flags: DemoFlags, io: CliIo): Promise<number> 
     );
     expectThat(!isDueForRefresh(next, now()), 'refreshed identity should not be due yet');
     say(
-      `4. back end refreshes -> new identity, new refresh_response_key, next refresh in ${minutes(next.refresh_from - now())}`,
+      `4. back end refreshes (refreshIfDue) -> new identity, new refresh_response_key, next refresh in ${minutes(next.refresh_from - now())}`,
     );
 
     const second = await post(`${backend.url}/login`, '{"email":"refresh-optout@example.com"}');
     expectThat(
       second.status === 200,
-      `refresh-optout user should get an identity, got HTTP ${second.status} ${second.text}`,
+      `refresh-optout user should get an identity, got HTTP ${second.status}`,
     );
     parseIdentity(second.text);
     say('5. app signs in as refresh-optout@example.com -> identity (this test user opts out on refresh)');
 
+    shiftMs += 61 * 60_000;
     const optout = await post(`${backend.url}/identity/refresh`, second.text);
     expectThat(optout.text === '{"optout":true}', `refresh should answer optout, got HTTP ${optout.status}`);
-    say('6. back end refreshes it -> optout: the identity is dropped and the opt-out remembered');
+    say(
+      '6. an hour later the back end refreshes it -> optout: identity dropped, opt-out remembered for that user (rememberOptOut)',
+    );
 
-    const generateCallsBefore = backend.counts.generateCalls;
+    const before = requests().generate;
     const again = await post(`${backend.url}/login`, '{"email":"Refresh-Optout@Example.com"}');
     expectThat(again.text === '{"optout":true}', 'the opted-out user should be answered optout');
-    expectThat(
-      backend.counts.generateCalls === generateCallsBefore,
-      'an opted-out user must not be sent to generate',
-    );
+    expectThat(last()?.remembered === true, 'the opt-out should come from the store');
+    expectThat(requests().generate === before, 'an opted-out user must not be sent to generate');
     say(
-      '7. the same user signs in again -> {"optout":true} with no call to the operator (remembered by hash)',
+      `7. the same user signs in again -> {"optout":true}, remembered: true, generate requests still ${before} (the store answered)`,
     );
 
     const direct = await post(`${backend.url}/login`, '{"phone":"+00000000000"}');
     expectThat(direct.text === '{"optout":true}', 'phone +00000000000 opts out on generate');
-    say('8. phone +00000000000 signs in -> optout straight from generate; remembered as well');
-
+    expectThat(last()?.remembered === false, 'a fresh opt-out comes from the operator');
+    const directAgain = await post(`${backend.url}/login`, '{"phone":"+00000000000"}');
+    expectThat(
+      directAgain.text === '{"optout":true}' && last()?.remembered === true,
+      'the phone opt-out should be remembered',
+    );
+    expectThat(requests().generate === before + 1, 'the second phone sign-in must not reach the operator');
     say(
-      `done in ${Date.now() - started} ms: ${backend.counts.logins} sign-ins, ${backend.counts.generateCalls} generate calls, ${backend.counts.refreshes} refreshes, ${backend.counts.optOutsRemembered} opt-outs remembered`,
+      '8. phone +00000000000 signs in -> optout from generate (remembered: false); again -> remembered: true, no request',
+    );
+
+    const counted = requests();
+    say(
+      `done in ${Date.now() - started} ms: ${outcomes.filter((o) => o.route === 'login').length} sign-ins, ${counted.generate} generate and ${counted.refresh} refresh requests to the operator, opt-outs kept in SQLite`,
     );
 
     if (flags.serve) {
@@ -154,5 +193,7 @@ export async function demoCommand(flags: DemoFlags, io: CliIo): Promise<number> 
     await backend.close();
     await client.close();
     await operator.close();
+    await optOuts.close();
+    rmSync(directory, { recursive: true, force: true });
   }
 }
