@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
 # Consumer smoke test: pack the package as npm would publish it, install the tarball into an empty
-# project, and use it the way a publisher would: ESM import of both entry points, a generate and a
-# refresh against the local operator, the CLI's --help and the demo. Catches a wrong "exports",
-# "files" or "bin" that tests run from source cannot see. Needs `npm run build` first.
+# project (a CommonJS one, as `npm init -y` makes), and use it the way a publisher would:
+#   - ES module import of every entry point, generate, refresh, a typed error (pack-smoke/esm.mjs);
+#   - CommonJS require() of every entry point, generate and refresh, one module instance shared with
+#     import() (`instanceof Uid2Error` across both), the SQLite store on a real file (pack-smoke/cjs.cjs);
+#     nothing on stderr (Node 20.19+ loads the ES module build through require(esm) without a warning);
+#   - TypeScript consumers type-checking the shipped declarations with skipLibCheck off: node16 as
+#     ES module and as CommonJS, nodenext (.ts and .cts), bundler (pack-smoke/consumer.ts);
+#   - the CLI's --help and the demo.
+# Catches a wrong "exports", "files", "bin" or declaration that tests run from source cannot see.
+# Needs `npm run build` first. The only download is what npm installs for the tarball's own
+# dependencies; TypeScript, @types/node and the optional peers (better-sqlite3, redis) are linked in
+# from this repository's node_modules, as a publisher would have installed them.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
+here="$root/scripts/pack-smoke"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
@@ -13,26 +23,52 @@ cd "$work"
 npm init -y >/dev/null
 npm install --no-audit --no-fund --silent "./$tarball"
 
-cat > smoke.mjs <<'JS'
-import { PublisherClient, parseIdentity, Uid2Error } from 'uid2-publisher';
-import { startLocalOperator } from 'uid2-publisher/testing';
+# After the install, which would prune anything it did not put there itself.
+mkdir -p node_modules/@types
+for dep in better-sqlite3 redis @redis @types/node @types/better-sqlite3; do
+  [ -e "$root/node_modules/$dep" ] && ln -s "$root/node_modules/$dep" "node_modules/$dep"
+done
 
-const op = await startLocalOperator();
-const client = new PublisherClient({ baseUrl: op.url, apiKey: op.apiKey, secretKey: op.secretKey });
-try {
-  const generated = await client.generateToken({ email: 'smoke@example.com' });
-  if (generated.status !== 'success') throw new Error(`generate: ${generated.status}`);
-  const refreshed = await client.refreshToken(parseIdentity(generated.identityJson));
-  if (refreshed.status !== 'success') throw new Error(`refresh: ${refreshed.status}`);
-  const bad = await client.generateToken({ email: 'nope' }).catch((err) => err);
-  if (!(bad instanceof Uid2Error) || bad.code !== 'UID2_INVALID_INPUT') throw new Error('no typed error');
-  console.log('smoke: import, generate, refresh and errors OK');
-} finally {
-  await client.close();
-  await op.close();
+echo "== ES module consumer"
+cp "$here/esm.mjs" "$here/cjs.cjs" .
+node esm.mjs
+
+echo "== CommonJS consumer"
+node cjs.cjs 2>cjs.stderr
+if [ -s cjs.stderr ]; then
+  echo "pack-smoke: require() printed on stderr:" >&2
+  cat cjs.stderr >&2
+  exit 1
+fi
+
+echo "== TypeScript consumers (skipLibCheck off)"
+tsc="$root/node_modules/.bin/tsc"
+# typecheck NAME PACKAGE_TYPE MODULE RESOLUTION FILE...: one project per resolution mode.
+typecheck() {
+  local name="$1" type="$2" module="$3" resolution="$4"
+  shift 4
+  mkdir "ts-$name"
+  printf '{ "name": "ts-%s", "private": true, "type": "%s" }\n' "$name" "$type" >"ts-$name/package.json"
+  for file in "$@"; do cp "$here/consumer.ts" "ts-$name/$file"; done
+  cat >"ts-$name/tsconfig.json" <<JSON
+{
+  "compilerOptions": {
+    "module": "$module", "moduleResolution": "$resolution", "target": "ES2022", "lib": ["ES2023"],
+    "types": ["node"], "strict": true, "exactOptionalPropertyTypes": true, "skipLibCheck": false,
+    "noEmit": true
+  },
+  "include": ["*.ts", "*.cts", "*.mts"]
 }
-JS
-node smoke.mjs
+JSON
+  "$tsc" -p "ts-$name"
+  echo "typescript $name ($type package, module $module, resolution $resolution): OK"
+}
+typecheck node16-esm module node16 node16 consumer.ts
+typecheck node16-cjs commonjs node16 node16 consumer.ts
+typecheck nodenext module nodenext nodenext consumer.ts consumer.cts
+typecheck bundler module esnext bundler consumer.ts
+
+echo "== command line"
 npx --no-install uid2-publisher --help | head -n 1
 npx --no-install uid2-publisher demo | tail -n 1
 echo "pack-smoke: OK ($tarball)"
