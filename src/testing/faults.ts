@@ -1,9 +1,10 @@
 /**
  * Injected faults: what a real deployment (load balancer, network, a broken operator) can do to a
- * client. Faults wait in a queue; each request to generate or refresh takes the first one aimed at its
+ * client. Faults wait in a queue; each request to a token endpoint (generate, refresh, validate) takes the first one aimed at its
  * endpoint (after being counted in the statistics), and each fault lasts `count` requests.
  */
 import { randomBytes } from 'node:crypto';
+import { ENDPOINT_LABELS, ENDPOINTS, type EndpointLabel } from '../endpoints/table.js';
 import { sealGenerateResponse, sealRefreshResponse } from '../envelope.js';
 import { Uid2Error } from '../errors.js';
 import { encodedReply, jsonReply, type Reply, textReply } from './http.js';
@@ -16,7 +17,7 @@ import { encodedReply, jsonReply, type Reply, textReply } from './http.js';
  * op.injectFault({ kind: 'http500', endpoint: 'refresh' satisfies FaultEndpoint });
  * ```
  */
-export type FaultEndpoint = 'generate' | 'refresh' | 'any';
+export type FaultEndpoint = EndpointLabel | 'any';
 
 /**
  * Fields every fault has.
@@ -44,7 +45,7 @@ export interface FaultTarget {
  * - `stall` (`ms` optional): send the headers and half the body, then stall for `ms` before sending the
  *   rest, or until the client gives up;
  * - `http500`: the operator's `{"message":"Unknown error while generating token v2","status":"unknown"}`
- *   (`…refreshing token v2` on refresh);
+ *   (`…refreshing token v2` on refresh, `…validating token v2` on validate);
  * - `http502`, `http503`: a load balancer's HTML page; `http429` (`retryAfterSeconds`, default 1);
  * - `reset`: the socket is destroyed instead of answering;
  * - `truncated`: Content-Length of the full answer, half of it sent, then the connection closed;
@@ -105,6 +106,15 @@ export const FAULT_KINDS: readonly FaultSpec['kind'][] = Object.freeze([
   'empty',
 ]);
 
+const FAULT_ENDPOINTS: readonly FaultEndpoint[] = [...ENDPOINT_LABELS, 'any'];
+
+/** The operator's 500 message of each endpoint (UIDOperatorVerticle's catch blocks). */
+const UNKNOWN_ERROR_VERB: Readonly<Record<EndpointLabel, string>> = {
+  generate: 'generating',
+  refresh: 'refreshing',
+  validate: 'validating',
+};
+
 function nonNegativeInt(value: unknown, what: string): void {
   if (value !== undefined && (!Number.isSafeInteger(value) || (value as number) < 0)) {
     throw new Uid2Error('UID2_INVALID_INPUT', `${what} must be a non-negative integer`);
@@ -127,8 +137,8 @@ export function validateFault(input: unknown): FaultSpec {
   if (!FAULT_KINDS.includes(spec.kind as FaultSpec['kind'])) {
     throw new Uid2Error('UID2_INVALID_INPUT', `fault kind must be one of ${FAULT_KINDS.join(', ')}`);
   }
-  if (spec.endpoint !== undefined && !['generate', 'refresh', 'any'].includes(spec.endpoint as string)) {
-    throw new Uid2Error('UID2_INVALID_INPUT', 'fault endpoint must be generate, refresh or any');
+  if (spec.endpoint !== undefined && !FAULT_ENDPOINTS.includes(spec.endpoint as FaultEndpoint)) {
+    throw new Uid2Error('UID2_INVALID_INPUT', `fault endpoint must be one of ${FAULT_ENDPOINTS.join(', ')}`);
   }
   nonNegativeInt(spec.count, 'fault count');
   nonNegativeInt(spec.ms, 'fault ms');
@@ -166,7 +176,7 @@ export class FaultQueue {
    * Takes one use of the first fault aimed at `endpoint`, if any. A fault with a `rate` applies to
    * this request only with that probability; otherwise the next fault in the queue is considered.
    */
-  take(endpoint: 'generate' | 'refresh'): FaultSpec | undefined {
+  take(endpoint: EndpointLabel): FaultSpec | undefined {
     const index = this.#pending.findIndex(
       (f) =>
         ((f.spec.endpoint ?? 'any') === 'any' || f.spec.endpoint === endpoint) &&
@@ -202,11 +212,11 @@ function lbPage(status: number, reason: string): Reply {
  * replacementReply({ kind: 'http503' }, 'generate')?.status; // 503
  * ```
  */
-export function replacementReply(spec: FaultSpec, endpoint: 'generate' | 'refresh'): Reply | undefined {
+export function replacementReply(spec: FaultSpec, endpoint: EndpointLabel): Reply | undefined {
   switch (spec.kind) {
     case 'http500': {
-      const verb = endpoint === 'generate' ? 'generating' : 'refreshing';
-      return jsonReply(500, { message: `Unknown error while ${verb} token v2`, status: 'unknown' });
+      const message = `Unknown error while ${UNKNOWN_ERROR_VERB[endpoint]} token v2`;
+      return jsonReply(500, { message, status: 'unknown' });
     }
     case 'http502':
       return lbPage(502, 'Bad Gateway');
@@ -245,7 +255,7 @@ export function transformReply(spec: FaultSpec, reply: Reply): Reply {
     case 'wrongKey': {
       const key = randomBytes(32);
       const bytes =
-        sealed.endpoint === 'generate'
+        ENDPOINTS[sealed.endpoint].envelope === 'secret'
           ? sealGenerateResponse(key, sealed.timestamp ?? 0, sealed.nonce ?? randomBytes(8), sealed.json)
           : sealRefreshResponse(key, sealed.json);
       return encodedReply(bytes, sealed.binary);

@@ -3,30 +3,10 @@
  * consent, test identities and opt-out (§9), then a new identity sealed under the client secret (§3.1).
  */
 import type { RegisteredClient } from './auth.js';
-import { clientError, type Reply, sealedReply } from './http.js';
-import { type IdentityField, type IdentityHash, identityFromField } from './identities.js';
-import { parseRequestEnvelope } from './request-envelope.js';
+import { clientError, type Reply } from './http.js';
+import { openSecretRequest } from './secret-request.js';
 import type { OperatorState } from './state.js';
 import { hasEuidConsent, parseTcfConsent } from './tcf.js';
-
-const FIELDS: readonly IdentityField[] = ['email', 'email_hash', 'phone', 'phone_hash'];
-
-const MISSING =
-  'Required Parameter Missing: exactly one of [email, email_hash, phone, phone_hash] must be specified';
-
-/**
- * The identity of a request, `missing` (none or several fields) or `invalid`. JSON null counts as
- * absent (Vert.x getString). Other non-string values are taken as invalid identifiers.
- */
-function readIdentity(payload: Record<string, unknown> | null): IdentityHash | 'missing' | 'invalid' {
-  if (payload === null) return 'missing';
-  const present = FIELDS.filter((field) => payload[field] !== undefined && payload[field] !== null);
-  const [field] = present;
-  if (present.length !== 1 || field === undefined) return 'missing';
-  const value = payload[field];
-  if (typeof value !== 'string') return 'invalid';
-  return identityFromField(field, value) ?? 'invalid';
-}
 
 /** EUID only, and only when the key is present (even as null): `invalid`, `insufficient` or `ok`. */
 function checkConsent(
@@ -55,24 +35,11 @@ export function handleGenerate(
   body: Buffer,
   binary: boolean,
 ): Reply {
-  const now = state.now();
-  const envelope = parseRequestEnvelope(body, binary, client.secret, now, state.scope);
-  if (!envelope.ok) return clientError(envelope.message);
-  const identity = readIdentity(envelope.payload);
-  if (identity === 'missing') return clientError(MISSING);
-  if (identity === 'invalid') return clientError('Invalid Identifier');
-  const payload = envelope.payload ?? {};
+  const request = openSecretRequest(state, client, body, binary, 'generate');
+  if (!request.ok) return request.reply;
+  const { now, payload, identity, seal } = request;
   const consent = checkConsent(state, payload);
   if (consent === 'invalid') return clientError('User consent is invalid');
-  const seal = (json: string) =>
-    sealedReply({
-      endpoint: 'generate',
-      json,
-      key: client.secret,
-      nonce: envelope.nonce,
-      timestamp: now,
-      binary: envelope.binary,
-    });
   if (consent === 'insufficient') return seal('{"status":"insufficient_user_consent"}');
   const firstLevelHash = state.optOuts.firstLevelHash(identity);
   if (state.optOuts.isOptedOut(identity.type, firstLevelHash, false)) return seal('{"status":"optout"}');

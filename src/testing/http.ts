@@ -3,6 +3,7 @@
  * written), the operator's JSON bodies, encrypted 200 bodies, and body reading under the 1 MiB limit.
  */
 import type { IncomingMessage } from 'node:http';
+import { ENDPOINTS, type EndpointLabel } from '../endpoints/table.js';
 import { sealGenerateResponse, sealRefreshResponse } from '../envelope.js';
 
 /**
@@ -24,10 +25,11 @@ export const MAX_REQUEST_BODY_BYTES = 1 << 20;
  * ```
  */
 export interface SealedBody {
-  endpoint: 'generate' | 'refresh';
+  /** Which endpoint answers; its envelope kind (ENDPOINTS) decides how the JSON is sealed. */
+  endpoint: EndpointLabel;
   json: string;
   key: Buffer;
-  /** Generate only: the request nonce and the operator timestamp of the prefix. */
+  /** Secret-envelope endpoints only: the request nonce and the operator timestamp of the prefix. */
   nonce?: Buffer;
   timestamp?: number;
   binary: boolean;
@@ -90,7 +92,7 @@ export function textReply(status: number, text: string, contentType?: string): R
 }
 
 /**
- * An encrypted 200: generate bodies carry the ts || nonce prefix, refresh bodies do not. Binary mode
+ * An encrypted 200: generate and validate bodies carry the ts || nonce prefix, refresh bodies do not. Binary mode
  * answers raw bytes, text mode base64 (V2PayloadHandler.writeResponseBody). A key the cipher refuses
  * gives the operator's 500 `{"message":"","status":"error"}`.
  *
@@ -103,7 +105,7 @@ export function sealedReply(sealed: SealedBody): Reply {
   let bytes: Buffer;
   try {
     bytes =
-      sealed.endpoint === 'generate'
+      ENDPOINTS[sealed.endpoint].envelope === 'secret'
         ? sealGenerateResponse(
             sealed.key,
             sealed.timestamp ?? 0,

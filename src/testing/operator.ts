@@ -1,19 +1,20 @@
 /**
- * The local UID2 operator: a node:http server on 127.0.0.1 that answers `/v2/token/generate`,
- * `/v2/token/refresh` and `/ops/healthcheck` like the real operator, plus the test controls.
- * It logs nothing.
+ * The local UID2 operator: an HTTP, HTTPS or HTTP/2 server on 127.0.0.1 that answers
+ * `/v2/token/generate`, `/v2/token/refresh`, `/v2/token/validate` and `/ops/healthcheck` like the real
+ * operator, plus the test controls. It logs nothing.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Uid2Error } from '../errors.js';
 import { handleControl, type OperatorControls } from './controls.js';
 import { type CraftRefreshTokenOptions, craftRefreshToken } from './craft.js';
 import type { FaultSpec } from './faults.js';
 import { type Identifier, identityFromIdentifier } from './identities.js';
+import { type Listening, listen } from './listen.js';
 import { type Lifetimes, type LocalOperatorOptions, resolveLifetimes } from './options.js';
 import { createRequestListener } from './server.js';
 import { OperatorState } from './state.js';
 import type { OperatorStats } from './stats.js';
+import { DEFAULT_TLS_HOSTS, type ResolvedTls, resolveTls } from './tls.js';
 import type { OperatorScope } from './types.js';
 import { ReplyWriter } from './writer.js';
 
@@ -36,23 +37,21 @@ export class LocalOperator implements OperatorControls {
   readonly secretKey: string;
   /** `uid2` or `euid`. */
   readonly scope: OperatorScope;
+  /** The PEM certificate clients must trust when the operator serves HTTPS; undefined over HTTP. */
+  readonly ca: string | undefined;
   readonly #state: OperatorState;
-  readonly #server: Server;
+  readonly #tls: ResolvedTls | undefined;
+  readonly #hosts: readonly string[];
   readonly #writer = new ReplyWriter();
-  #url = '';
+  #listening: Listening | undefined;
   #closed = false;
 
-  private constructor(options: LocalOperatorOptions) {
+  private constructor(options: LocalOperatorOptions, tls: ResolvedTls | undefined) {
     this.#state = new OperatorState(options);
-    const control = options.controlRoute === false ? null : handleControl.bind(null, this);
-    const listener = createRequestListener(this.#state, this.#writer, control);
-    this.#server = createServer((req, res) => {
-      listener(req, res).catch(() => {
-        // A bug here must not take the test process down; answer like the operator's failure handler.
-        if (!res.headersSent) res.writeHead(500).end('Internal Server Error');
-        else res.destroy();
-      });
-    });
+    this.#tls = tls;
+    this.ca = tls?.ca;
+    // The emulator's 10.0.2.2 reaches plain HTTP too; IP literals cannot be DNS-rebound.
+    this.#hosts = [...DEFAULT_TLS_HOSTS, ...(options.tlsHosts ?? [])].map(bare);
     this.apiKey = this.#state.primaryClient.apiKey;
     this.secretKey = this.#state.primaryClient.secretKey;
     this.scope = this.#state.scope;
@@ -60,23 +59,34 @@ export class LocalOperator implements OperatorControls {
 
   /** @internal Use {@link startLocalOperator}. */
   static async start(options: LocalOperatorOptions): Promise<LocalOperator> {
-    const operator = new LocalOperator(options);
-    const server = operator.#server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
+    if (options.http2 !== undefined && typeof options.http2 !== 'boolean') {
+      throw new Uid2Error('UID2_INVALID_CONFIG', 'http2 must be a boolean');
+    }
+    const operator = new LocalOperator(options, await resolveTls(options));
+    const control = options.controlRoute === false ? null : handleControl.bind(null, operator);
+    const listener = createRequestListener(operator.#state, operator.#writer, control, () => ({
+      scheme: operator.#tls === undefined ? 'http' : 'https',
+      port: operator.#listening?.port ?? 0,
+      extraHosts: operator.#hosts,
+    }));
+    operator.#listening = await listen({
+      port: options.port ?? 0,
+      tls: operator.#tls,
+      http2: options.http2 === true,
+      handler: (req: IncomingMessage, res: ServerResponse) => {
+        listener(req, res).catch(() => {
+          // A bug here must not take the test process down; answer like the operator's failure handler.
+          if (!res.headersSent) res.writeHead(500).end('Internal Server Error');
+          else res.destroy();
+        });
+      },
     });
-    const { port } = server.address() as AddressInfo;
-    operator.#url = `http://127.0.0.1:${port}`;
     return operator;
   }
 
-  /** Base URL, e.g. `http://127.0.0.1:40123` (no trailing slash). */
+  /** Base URL, `http://127.0.0.1:PORT` or `https://127.0.0.1:PORT` with TLS (no trailing slash). */
   get url(): string {
-    return this.#url;
+    return this.#listening?.url ?? '';
   }
 
   /** Stops listening and destroys every open connection, so no test waits on a stalled socket. */
@@ -84,9 +94,7 @@ export class LocalOperator implements OperatorControls {
     if (this.#closed) return;
     this.#closed = true;
     this.#writer.close();
-    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
-    this.#server.closeAllConnections();
-    await closed;
+    await this.#listening?.close();
   }
 
   /** Queues a fault (or several); see {@link FaultSpec}. Throws `UID2_INVALID_INPUT` for a bad one. */
@@ -182,6 +190,11 @@ export class LocalOperator implements OperatorControls {
       pendingFaults: this.pendingFaults(),
     };
   }
+}
+
+/** Host names as the control guard compares them: lower case, IPv6 without brackets. */
+function bare(host: string): string {
+  return host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
 }
 
 /**

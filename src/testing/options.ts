@@ -6,6 +6,7 @@ import { Uid2Error } from '../errors.js';
 import type { LocalClientOptions } from './auth.js';
 import type { FaultSpec } from './faults.js';
 import type { Identifier } from './identities.js';
+import type { TlsMaterial } from './tls.js';
 import type { OperatorScope } from './types.js';
 
 /**
@@ -75,6 +76,19 @@ export interface LocalOperatorOptions {
   controlRoute?: boolean;
   /** Faults queued from the start (see {@link FaultSpec}). */
   faults?: readonly FaultSpec[];
+  /**
+   * Serve HTTPS: `true` generates a self-signed certificate at start (needs the optional dependency
+   * `selfsigned`; its PEM is `op.ca`), or pass your own `{ cert, key, ca? }` PEM strings. Default false.
+   */
+  tls?: boolean | TlsMaterial;
+  /**
+   * Extra names or IP addresses the generated certificate covers, besides 127.0.0.1, ::1, localhost
+   * and 10.0.2.2 (the Android emulator's address for its host). The control routes accept them as
+   * `Host` too. Needs `tls`.
+   */
+  tlsHosts?: readonly string[];
+  /** Serve HTTP/2 (with HTTP/1.1 on the same port, by ALPN). Needs `tls`. Default false. */
+  http2?: boolean;
 }
 
 /**

@@ -1,9 +1,12 @@
 /**
- * Routing of the local operator, in the order the real one applies its handlers: CORS, routes (404 and
- * 405 from Vert.x), the 1 MiB body limit (413), auth (401 on generate), then the endpoint logic. Faults
- * are taken after the request is counted and its body read.
+ * Routing of the local operator. The `/_local/*` controls come first, behind their guard
+ * (control-guard.ts). Then the order the real operator applies its handlers: CORS, routes (404 and 405
+ * from Vert.x, token routes from ENDPOINTS), the 1 MiB body limit (413), auth (401 on generate and
+ * validate), then the endpoint logic. Faults are taken after the request is counted and its body read.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ENDPOINT_LABELS, ENDPOINTS, type EndpointLabel } from '../endpoints/table.js';
+import { type ControlSite, refuseControl } from './control-guard.js';
 import { CONTROL_PREFIX } from './controls.js';
 import { replacementReply, transformReply } from './faults.js';
 import { handleGenerate } from './generate.js';
@@ -19,13 +22,44 @@ import {
 import { handleRefresh } from './refresh.js';
 import type { OperatorState } from './state.js';
 import type { StatsEndpoint } from './stats.js';
+import { handleValidate } from './validate.js';
 import type { ReplyWriter } from './writer.js';
 
-const ROUTES: Record<string, { method: string; endpoint: StatsEndpoint }> = {
-  '/v2/token/generate': { method: 'POST', endpoint: 'generate' },
-  '/v2/token/refresh': { method: 'POST', endpoint: 'refresh' },
-  '/ops/healthcheck': { method: 'GET', endpoint: 'healthcheck' },
+/** Answers one token request after its body was read and before faults rewrite the answer. */
+type TokenHandler = (state: OperatorState, req: IncomingMessage, body: Buffer) => Reply;
+
+/** One handler per endpoint label: a new row in ENDPOINTS that has no handler fails to compile. */
+const HANDLERS: Readonly<Record<EndpointLabel, TokenHandler>> = {
+  generate: (state, req, body) => {
+    // 401 comes before any look at the body, but after the body limit (BodyHandler runs first).
+    const client = state.clients.authorizeGenerator(req.headers.authorization);
+    if (client === null) return unauthorized();
+    return handleGenerate(state, client, body, isBinaryRequest(req));
+  },
+  refresh: (state, req, body) => {
+    const authenticated = state.clients.resolve(req.headers.authorization) !== null;
+    return handleRefresh(state, body.toString('utf8'), authenticated, isBinaryRequest(req));
+  },
+  validate: (state, req, body) => {
+    // The same role and the same 401 as generate (PROTOCOL.md §14).
+    const client = state.clients.authorizeGenerator(req.headers.authorization);
+    if (client === null) return unauthorized();
+    return handleValidate(state, client, body, isBinaryRequest(req));
+  },
 };
+
+/** Path to route, derived from ENDPOINTS: every token endpoint is a POST; the health check a GET. */
+const ROUTES: ReadonlyMap<string, { method: string; endpoint: StatsEndpoint }> = new Map<
+  string,
+  { method: string; endpoint: StatsEndpoint }
+>([
+  ...ENDPOINT_LABELS.map((label) => [ENDPOINTS[label].path, { method: 'POST', endpoint: label }] as const),
+  ['/ops/healthcheck', { method: 'GET', endpoint: 'healthcheck' }],
+]);
+
+function unauthorized(): Reply {
+  return jsonReply(401, { status: 'unauthorized' });
+}
 
 const CORS_ALLOWED_HEADERS =
   'X-UID2-Client-Version,Access-Control-Request-Method,Access-Control-Allow-Credentials,' +
@@ -46,7 +80,7 @@ export type ControlHandler = (method: string, path: string, body: Buffer) => Rep
  *
  * @example
  * ```ts
- * const listener = createRequestListener(state, writer, null);
+ * const listener = createRequestListener(state, writer, null, () => ({ scheme: 'http', port, extraHosts: [] }));
  * createServer((req, res) => void listener(req, res));
  * ```
  */
@@ -54,13 +88,14 @@ export function createRequestListener(
   state: OperatorState,
   writer: ReplyWriter,
   control: ControlHandler | null,
+  site: () => ControlSite,
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const count = (res: ServerResponse, reply: Reply) => {
     state.stats.countStatus(reply.status);
     writer.write(res, reply);
   };
 
-  const tokenRoute = async (req: IncomingMessage, res: ServerResponse, endpoint: 'generate' | 'refresh') => {
+  const tokenRoute = async (req: IncomingMessage, res: ServerResponse, endpoint: EndpointLabel) => {
     const body = await readBody(req, MAX_REQUEST_BODY_BYTES);
     if (body === null || writer.closed) return;
     if (body === 'too-large') {
@@ -77,7 +112,7 @@ export function createRequestListener(
     }
     let reply = fault === undefined ? undefined : replacementReply(fault, endpoint);
     if (reply === undefined) {
-      reply = endpoint === 'generate' ? generate(state, req, body) : refresh(state, req, body);
+      reply = HANDLERS[endpoint](state, req, body);
       if (fault !== undefined) reply = transformReply(fault, reply);
     }
     state.stats.countStatus(reply.status);
@@ -91,14 +126,17 @@ export function createRequestListener(
     // The Date header shows the operator's clock, offset included, as a real operator's would: clients
     // learn their skew from it.
     res.setHeader('Date', new Date(state.now()).toUTCString());
-    if (cors(req, res)) return writer.write(res, textReply(204, ''));
+    // Controls first: they are never answered with CORS headers, and a page may not reach them.
     if (control !== null && url.pathname.startsWith(CONTROL_PREFIX)) {
+      const refusal = refuseControl(req, site());
+      if (refusal !== null) return writer.write(res, refusal);
       const body = await readBody(req, 64 * 1024);
       if (body === null) return;
       if (body === 'too-large') return writer.tooLarge(req, res);
       return writer.write(res, control(req.method ?? '', url.pathname.slice(CONTROL_PREFIX.length), body));
     }
-    const route = ROUTES[url.pathname];
+    if (cors(req, res, url.pathname)) return writer.write(res, textReply(204, ''));
+    const route = ROUTES.get(url.pathname);
     const matched = route !== undefined && route.method === req.method;
     const version = req.headers['x-uid2-client-version'];
     const clientVersion =
@@ -107,30 +145,20 @@ export function createRequestListener(
     // Vert.x answers an unmatched method with an empty 405 and an unknown path with its HTML 404.
     if (!matched) return count(res, route === undefined ? notFound() : textReply(405, ''));
     if (route.endpoint === 'healthcheck') return count(res, textReply(200, 'OK'));
-    await tokenRoute(req, res, route.endpoint as 'generate' | 'refresh');
+    await tokenRoute(req, res, route.endpoint as EndpointLabel);
   };
 }
 
 /** Vert.x CorsHandler with a match-all origin; true when this was a preflight to answer with 204. */
-function cors(req: IncomingMessage, res: ServerResponse): boolean {
+function cors(req: IncomingMessage, res: ServerResponse, pathname: string): boolean {
   const origin = req.headers.origin;
   if (origin === undefined) return false;
   res.setHeader('Access-Control-Allow-Origin', origin);
   res.setHeader('Vary', 'Origin');
   if (req.method !== 'OPTIONS' || req.headers['access-control-request-method'] === undefined) return false;
   res.setHeader('Access-Control-Allow-Methods', 'GET,POST,OPTIONS');
-  res.setHeader('Access-Control-Allow-Headers', CORS_ALLOWED_HEADERS);
+  // The validate route's CORS handler also lets a page send the API key (PROTOCOL.md §14).
+  const authorization = pathname === ENDPOINTS.validate.path ? ',Authorization' : '';
+  res.setHeader('Access-Control-Allow-Headers', CORS_ALLOWED_HEADERS + authorization);
   return true;
-}
-
-function generate(state: OperatorState, req: IncomingMessage, body: Buffer): Reply {
-  // 401 comes before any look at the body, but after the body limit (BodyHandler runs first).
-  const client = state.clients.authorizeGenerator(req.headers.authorization);
-  if (client === null) return jsonReply(401, { status: 'unauthorized' });
-  return handleGenerate(state, client, body, isBinaryRequest(req));
-}
-
-function refresh(state: OperatorState, req: IncomingMessage, body: Buffer): Reply {
-  const authenticated = state.clients.resolve(req.headers.authorization) !== null;
-  return handleRefresh(state, body.toString('utf8'), authenticated, isBinaryRequest(req));
 }

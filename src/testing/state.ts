@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Uid2Error } from '../errors.js';
+import { AdvertisingTokens } from './advertising-token.js';
 import { ClientRegistry, generateApiKey, generateSecretKey, type LocalClientOptions } from './auth.js';
 import { FaultQueue } from './faults.js';
 import { identityFromIdentifier, OptOutRegistry } from './identities.js';
@@ -61,6 +62,7 @@ export class OperatorState {
   /** The first client, which `apiKey` / `secretKey` of the handle describe. */
   readonly primaryClient: LocalClientOptions;
   readonly tokens: TokenService;
+  readonly adTokens = new AdvertisingTokens();
   readonly optOuts = new OptOutRegistry(randomBytes(32));
   readonly faults = new FaultQueue();
   readonly stats = new RequestStats();
@@ -114,7 +116,15 @@ export class OperatorState {
     };
     const wrapped = this.tokens.wrapRefreshToken(this.tokens.innerRefreshToken(claims));
     return {
-      advertising_token: this.tokens.advertisingToken(claims, identityExpires),
+      advertising_token: this.adTokens.mint({
+        scope: this.scope,
+        type: request.type,
+        siteId: request.siteId,
+        rawUid: this.adTokens.rawUid(request.firstLevelHash),
+        identityExpires,
+        createdAt: now,
+        establishedAt: request.establishedAt,
+      }),
       refresh_token: wrapped.refreshToken,
       identity_expires: identityExpires,
       refresh_expires: refreshExpires,

@@ -2,6 +2,7 @@
  * Request statistics of the local operator. They hold counts and client version strings only: never
  * an API key, secret, body or token, so they are safe to print in test output.
  */
+import { ENDPOINT_LABELS, type EndpointLabel } from '../endpoints/table.js';
 
 /**
  * The endpoints statistics are kept for. `other` is every unknown path or method.
@@ -11,7 +12,7 @@
  * op.stats().byEndpoint['refresh' satisfies StatsEndpoint];
  * ```
  */
-export type StatsEndpoint = 'generate' | 'refresh' | 'healthcheck' | 'other';
+export type StatsEndpoint = EndpointLabel | 'healthcheck' | 'other';
 
 /**
  * A snapshot of the statistics.
@@ -58,9 +59,14 @@ export class RequestStats {
   #stats: OperatorStats = RequestStats.#empty();
 
   static #empty(): OperatorStats {
+    const endpoints: readonly StatsEndpoint[] = [...ENDPOINT_LABELS, 'healthcheck', 'other'];
+    const byEndpoint = Object.fromEntries(endpoints.map((name) => [name, 0])) as Record<
+      StatsEndpoint,
+      number
+    >;
     return {
       total: 0,
-      byEndpoint: { generate: 0, refresh: 0, healthcheck: 0, other: 0 },
+      byEndpoint,
       byStatus: {},
       byClientVersion: {},
     };

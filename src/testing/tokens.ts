@@ -1,9 +1,7 @@
 /**
- * Token minting and decoding, shaped like the real operator's (PROTOCOL.md §3.3, §3.4) so that nothing
+ * Refresh-token minting and decoding (advertising tokens: advertising-token.ts), shaped like the real operator's (PROTOCOL.md §3.3, §3.4) so that nothing
  * downstream can tell them apart by length or prefix:
  *
- * - advertising token: base64url, no padding, 163 bytes: `scope<<4|type<<2|3`, 0x80 (V4), key id (4),
- *   then AES-GCM IV(12) || ciphertext(129) || tag(16) under an operator key;
  * - inner refresh token: 124 bytes, 168 base64 chars: same first byte, 112 (V3), refresh key id (4),
  *   AES-GCM over the 90-byte payload below;
  * - outer refresh token: 388 base64 chars: scope byte, refresh key id (int32 BE), AES-GCM over
@@ -14,16 +12,14 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { gcmEncrypt, gcmOpen, IV_LENGTH } from '../envelope.js';
+import { tokenTypeByte } from './advertising-token.js';
 import { javaBase64Decode } from './java-base64.js';
 import type { IdentityType, OperatorScope } from './types.js';
 
 /** Byte 1 of an inner refresh token (TokenVersion.V3). */
 const REFRESH_TOKEN_VERSION = 112;
-/** Byte 1 of an advertising token (TokenVersion.V4). */
-const ADVERTISING_TOKEN_VERSION = 0x80;
 const REFRESH_PAYLOAD_LENGTH = 90;
 const INNER_TOKEN_LENGTH = 124;
-const AD_PAYLOAD_LENGTH = 129;
 
 /**
  * What an inner refresh token carries.
@@ -58,10 +54,6 @@ export type OuterTokenResult =
   | { ok: true; innerToken: string | null; responseKey: Buffer }
   | { ok: false; message: string };
 
-function typeByte(scope: OperatorScope, type: IdentityType): number {
-  return ((scope === 'euid' ? 1 : 0) << 4) | ((type === 'phone' ? 1 : 0) << 2) | 3;
-}
-
 function seal(key: Buffer, plaintext: Buffer): Buffer {
   const iv = randomBytes(IV_LENGTH);
   return Buffer.concat([iv, gcmEncrypt(key, iv, plaintext)]);
@@ -88,8 +80,6 @@ export class TokenService {
   readonly scope: OperatorScope;
   readonly #refreshKeys = new Map<number, Buffer>();
   #refreshKeyId: number;
-  readonly #adKeyId = newKeyId();
-  readonly #adKey = randomBytes(32);
 
   constructor(scope: OperatorScope) {
     this.scope = scope;
@@ -121,22 +111,6 @@ export class TokenService {
     return this.#refreshKeys.get(this.#refreshKeyId) as Buffer;
   }
 
-  /** A V4-shaped advertising token (opaque to clients; encrypted so it looks random). */
-  advertisingToken(claims: RefreshClaims, identityExpires: number): string {
-    const plaintext = Buffer.alloc(AD_PAYLOAD_LENGTH);
-    plaintext.writeBigInt64BE(BigInt(identityExpires), 0);
-    plaintext.writeBigInt64BE(BigInt(claims.createdAt), 8);
-    plaintext.writeInt32BE(claims.siteId, 16);
-    plaintext.writeBigInt64BE(BigInt(claims.establishedAt), 20);
-    claims.firstLevelHash.copy(plaintext, 28, 0, 32);
-    randomBytes(AD_PAYLOAD_LENGTH - 60).copy(plaintext, 60);
-    const head = Buffer.alloc(6);
-    head[0] = typeByte(claims.scope, claims.type);
-    head[1] = ADVERTISING_TOKEN_VERSION;
-    head.writeInt32BE(this.#adKeyId, 2);
-    return Buffer.concat([head, seal(this.#adKey, plaintext)]).toString('base64url');
-  }
-
   /** The 168-char inner refresh token. */
   innerRefreshToken(claims: RefreshClaims): string {
     const payload = Buffer.alloc(REFRESH_PAYLOAD_LENGTH);
@@ -153,10 +127,10 @@ export class TokenService {
     payload.writeInt32BE(0, 41);
     payload.writeInt32BE(1, 45); // privacy bits
     payload.writeBigInt64BE(BigInt(claims.establishedAt), 49);
-    payload[57] = typeByte(claims.scope, claims.type) >> 2;
+    payload[57] = tokenTypeByte(claims.scope, claims.type) >> 2;
     claims.firstLevelHash.copy(payload, 58, 0, 32);
     const head = Buffer.alloc(6);
-    head[0] = typeByte(claims.scope, claims.type);
+    head[0] = tokenTypeByte(claims.scope, claims.type);
     head[1] = REFRESH_TOKEN_VERSION;
     head.writeInt32BE(this.#refreshKeyId, 2);
     return Buffer.concat([head, seal(this.#currentKey(), payload)]).toString('base64');
