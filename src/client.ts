@@ -1,90 +1,56 @@
 /**
- * PublisherClient: input -> envelope -> transport -> schemas -> result.
+ * PublisherClient: composes the checked options, the endpoints' request builders and answer readers,
+ * the transport, the clock and the optional opt-out store, through one private call path.
  */
 import { inspect } from 'node:util';
-import { checkApiKey, DEFAULTS, integerOption, parseBaseUrl } from './config.js';
-import { decryptTokenRefreshResponse, openGenerateResponse, sealRequestEnvelope } from './envelope.js';
-import { Uid2Error } from './errors.js';
-import { type Identity, isRefreshable, parseIdentity } from './identity.js';
-import { type GenerateInput, toTokenGenerateRequest } from './input.js';
-import { decodeSecretKey } from './keys.js';
-import { type GenerateResult, interpretGenerateResponse, type RefreshResult } from './results.js';
+import { type CallOptions, callSignal } from './call-options.js';
+import { OperatorClock } from './clock.js';
+import { type ResolvedOptions, resolveOptions } from './config.js';
 import {
-  type CallScope,
-  type Dispatcher,
-  errorFromResponse,
-  type OperatorResponse,
-  parseOperatorError,
-  Transport,
-} from './transport.js';
+  decryptTokenGenerateResponse,
+  type GenerateResult,
+  generateRequestJson,
+} from './endpoints/generate.js';
+import { type RefreshResult, readRefreshAnswer } from './endpoints/refresh.js';
+import { ENDPOINTS, type EndpointSpec } from './endpoints/table.js';
+import { sealRequestEnvelope } from './envelope.js';
+import { Uid2Error } from './errors.js';
+import { type Identity, isDueForRefresh, isRefreshable, parseIdentity } from './identity.js';
+import { type GenerateInput, toTokenGenerateRequest } from './input.js';
+import { errorFromAnswer, isTimestampRefusal, type Refusal, refusalOf } from './operator-answer.js';
+import { OptOutGuard } from './opt-out-guard.js';
+import type { PublisherClientOptions } from './options.js';
+import { type IdentityCurrent, identityCurrent } from './results.js';
+import { Scrubber } from './scrub.js';
+import { SingleFlight } from './single-flight.js';
+import { type OptOutStore, optOutSubject } from './state/opt-out.js';
+import { closedError, type OperatorResponse, type OutgoingRequest, Transport } from './transport.js';
 import { CLIENT_VERSION_HEADER } from './version.js';
 
-/**
- * Options of {@link PublisherClient}. Times are milliseconds, sizes bytes.
- *
- * @example
- * ```ts
- * const options: PublisherClientOptions = {
- *   baseUrl: Environments.uid2.integration,
- *   apiKey: process.env.UID2_API_KEY!,
- *   secretKey: process.env.UID2_SECRET_KEY!,
- *   timeoutMs: 3_000,
- * };
- * ```
- */
-export interface PublisherClientOptions {
-  /** Operator base URL, e.g. `Environments.uid2.production`. A trailing `/` or `/v2` is ignored. */
-  baseUrl: string;
-  /** The API key (bearer token) issued by UID2. Never logged. */
-  apiKey: string;
-  /** The client secret: standard base64 of 32 bytes. Never logged. */
-  secretKey: string;
-  /** Deadline of a whole call, every attempt and backoff included. Default 5000. */
-  timeoutMs?: number;
-  /**
-   * Longest one HTTP attempt may take before it is abandoned and, if time is left, retried.
-   * Default: half of `timeoutMs`.
-   */
-  attemptTimeoutMs?: number;
-  /** Extra attempts after the first on connection failures, 429 and 5xx. Default 2; 0 disables. */
-  retries?: number;
-  /** Largest response body read before failing with `UID2_RESPONSE_TOO_LARGE`. Default 65536. */
-  maxResponseBytes?: number;
-  /** An undici Dispatcher (Agent, Pool, ProxyAgent, MockAgent). Default: a keep-alive Agent owned by the client. */
-  dispatcher?: Dispatcher;
-  /** The local clock, epoch ms. Default `Date.now`. */
-  now?: () => number;
-  /** Allow `http:` to non-loopback hosts (for a TLS-terminating test proxy). Default false. */
-  allowInsecureHttp?: boolean;
-}
+export type { CallOptions } from './call-options.js';
+export type { PublisherClientOptions } from './options.js';
 
-/**
- * Per-call options.
- *
- * @example
- * ```ts
- * const controller = new AbortController();
- * await client.generateToken({ email }, { signal: controller.signal });
- * ```
- */
-export interface CallOptions {
-  /** Aborts the call; it then rejects with `UID2_ABORTED`. */
-  signal?: AbortSignal;
-}
+/** Connections `warmUp()` opens when not told otherwise. */
+const WARM_UP_CONNECTIONS = 2;
 
-const STAGE_ONE_REFRESH_ERRORS = ['Invalid body:', 'Invalid key:', 'Invalid data:', 'Invalid format:'];
-/** An offset learned from the 1-second `Date` header is only trusted when it is this large. */
-const DATE_HEADER_MIN_SKEW_MS = 2_000;
-
-function textOrBytes(res: OperatorResponse<unknown>): string | Uint8Array {
+function bodyOf(res: OperatorResponse<unknown>): string | Uint8Array {
   return res.contentType.toLowerCase() === 'application/octet-stream'
     ? res.body
     : res.body.toString('latin1');
 }
 
+function identityArgument(identity: unknown): Identity {
+  try {
+    return parseIdentity(identity as string | object);
+  } catch (err) {
+    throw new Uid2Error('UID2_INVALID_INPUT', `identity argument: ${(err as Error).message}`);
+  }
+}
+
 /**
- * The UID2/EUID publisher client: generates identities from DII and refreshes them over the v2 protocol.
- * Holds the API key and secret in private fields; one instance serves the whole process.
+ * The UID2/EUID publisher client: generates identities from DII, refreshes and validates them over the
+ * v2 protocol, and remembers opt-outs when given a store. Holds the API key and secret in private
+ * fields; create one per process and share it.
  *
  * @example
  * ```ts
@@ -103,76 +69,63 @@ function textOrBytes(res: OperatorResponse<unknown>): string | Uint8Array {
 export class PublisherClient {
   /** The normalised base URL (origin plus any path prefix, without `/v2`). */
   readonly baseUrl: string;
-  readonly #apiKey: string;
-  readonly #secret: Buffer;
-  readonly #secretText: string;
-  readonly #clock: () => number;
+  readonly #options: ResolvedOptions;
+  readonly #clock: OperatorClock;
   readonly #transport: Transport;
-  readonly #timeoutMs: number;
-  #offsetMs = 0;
+  readonly #scrubber: Scrubber;
+  readonly #optOuts: OptOutGuard | undefined;
+  readonly #refreshes = new SingleFlight<string, RefreshResult>();
+  #keepWarm: NodeJS.Timeout | undefined;
+  #lastUse = 0;
 
   constructor(options: PublisherClientOptions) {
-    if (options === null || typeof options !== 'object') {
-      throw new Uid2Error(
-        'UID2_INVALID_CONFIG',
-        'options must be an object with baseUrl, apiKey and secretKey',
-      );
-    }
-    const base = parseBaseUrl(options.baseUrl, options.allowInsecureHttp === true);
-    this.baseUrl = base.href;
-    this.#apiKey = checkApiKey(options.apiKey);
-    this.#secret = decodeSecretKey(options.secretKey, 'secretKey');
-    this.#secretText = this.#secret.toString('base64');
-    if (options.now !== undefined && typeof options.now !== 'function') {
-      throw new Uid2Error('UID2_INVALID_CONFIG', 'now must be a function returning epoch milliseconds');
-    }
-    this.#clock = options.now ?? Date.now;
-    this.#timeoutMs = integerOption('timeoutMs', options.timeoutMs, DEFAULTS.timeoutMs, 1, 600_000);
+    const resolved = resolveOptions(options);
+    this.#options = resolved;
+    this.baseUrl = resolved.base.href;
+    this.#clock = new OperatorClock(resolved.now);
+    this.#scrubber = Scrubber.of([
+      resolved.apiKey,
+      resolved.secret.toString('base64'),
+      resolved.secret.toString('base64url'),
+      resolved.secret.toString('hex'),
+    ]);
+    this.#optOuts =
+      resolved.optOuts === undefined
+        ? undefined
+        : new OptOutGuard(resolved.optOuts as OptOutStore, resolved.optOutTimeoutMs);
     this.#transport = new Transport({
-      origin: base.origin,
-      basePath: base.basePath,
-      apiKey: this.#apiKey,
+      origin: resolved.base.origin,
+      basePath: resolved.base.basePath,
+      apiKey: resolved.apiKey,
       clientVersion: CLIENT_VERSION_HEADER,
-      timeoutMs: this.#timeoutMs,
-      attemptTimeoutMs: integerOption(
-        'attemptTimeoutMs',
-        options.attemptTimeoutMs,
-        Math.ceil(this.#timeoutMs * DEFAULTS.attemptShare),
-        1,
-        this.#timeoutMs,
-      ),
-      retries: integerOption('retries', options.retries, DEFAULTS.retries, 0, 10),
-      maxResponseBytes: integerOption(
-        'maxResponseBytes',
-        options.maxResponseBytes,
-        DEFAULTS.maxResponseBytes,
-        1024,
-        64 * 1024 * 1024,
-      ),
-      maxRetryAfterMs: DEFAULTS.maxRetryAfterMs,
-      backoffBaseMs: DEFAULTS.backoffBaseMs,
-      clock: this.#clock,
-      clockOffset: () => this.#offsetMs,
-      ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
+      timeoutMs: resolved.timeoutMs,
+      attemptTimeoutMs: resolved.attemptTimeoutMs,
+      retries: resolved.retries,
+      maxResponseBytes: resolved.maxResponseBytes,
+      maxRetryAfterMs: resolved.maxRetryAfterMs,
+      backoffBaseMs: resolved.backoffBaseMs,
+      clock: () => this.#clock.local(),
+      clockOffset: () => this.#clock.offsetMs,
+      keepAliveMs: resolved.keepWarmMs > 0 ? resolved.keepWarmMs * 2 : 0,
+      ...(resolved.dispatcher === undefined ? {} : { dispatcher: resolved.dispatcher as never }),
     });
+    if (resolved.warmUp) this.warmUp().catch(() => {});
+    if (resolved.keepWarmMs > 0) this.#startKeepWarm(resolved.keepWarmMs);
   }
 
   /**
    * The learned difference between the operator's clock and the local one, ms (positive: the operator is
-   * ahead). Request timestamps and refresh checks use the local clock plus this offset.
+   * ahead), at most one hour either way. Request timestamps use the local clock plus this offset.
    */
   get clockOffsetMs(): number {
-    return this.#offsetMs;
-  }
-
-  /** The local clock corrected by the learned offset. */
-  #now(): number {
-    return this.#clock() + this.#offsetMs;
+    return this.#clock.offsetMs;
   }
 
   /**
    * Generates an identity for an email, phone number, or their hashes. DII is normalised and hashed
-   * locally; bad input throws `UID2_INVALID_INPUT` before anything is sent.
+   * locally; bad input throws `UID2_INVALID_INPUT` before anything is sent. With an `optOuts` store, a
+   * remembered opt-out answers `{ status: 'optout', remembered: true }` without a request, and a fresh
+   * one is recorded.
    *
    * @example
    * ```ts
@@ -184,28 +137,55 @@ export class PublisherClient {
    * }
    * ```
    */
-  async generateToken(input: GenerateInput, options: CallOptions = {}): Promise<GenerateResult> {
-    const json = JSON.stringify(toTokenGenerateRequest(input));
-    const scope = this.#transport.beginCall(options.signal);
-    try {
-      const res = await this.#postLearningSkew(scope, '/v2/token/generate', () => {
-        const { bytes, nonce } = sealRequestEnvelope(this.#secret, json, { now: this.#now() });
-        return { body: bytes.toString('base64'), contentType: 'text/plain', context: nonce };
-      });
-      if (res.statusCode !== 200) throw this.#errorFrom(res, scope);
-      const opened = openGenerateResponse(this.#secret, textOrBytes(res), res.context);
-      this.#learnOffset(opened.timestamp - (res.sentAt + res.receivedAt) / 2);
-      return interpretGenerateResponse(opened.json);
-    } catch (err) {
-      throw this.#finalError(err, scope);
-    } finally {
-      scope.dispose();
+  async generateToken(input: GenerateInput, options?: CallOptions): Promise<GenerateResult> {
+    const signal = callSignal(options);
+    const { request, json } = generateRequestJson(input);
+    this.#checkOpen();
+    const subject =
+      this.#optOuts === undefined
+        ? undefined
+        : request.email_hash !== undefined
+          ? optOutSubject('email', request.email_hash)
+          : optOutSubject('phone', request.phone_hash as string);
+    if (subject !== undefined && (await this.#optOuts?.has(subject))) {
+      return { status: 'optout', remembered: true };
     }
+    const result = (await this.#call(ENDPOINTS.generate, signal, this.#scrubber, this.#sealing(json), (res) =>
+      decryptTokenGenerateResponse(this.#options.secret, bodyOf(res), res.context, {
+        onTimestamp: (timestamp) => this.#clock.learnFromAnswer(timestamp, res),
+      }),
+    )) as GenerateResult;
+    if (result.status === 'optout' && subject !== undefined) await this.#optOuts?.add(subject);
+    return result;
+  }
+
+  /**
+   * Records that this DII opted out (e.g. a refresh for this user answered `optout`), so that
+   * `generateToken` answers `remembered: true` for it from now on. Needs the `optOuts` option; throws
+   * `UID2_NETWORK` when the store fails.
+   *
+   * @example
+   * ```ts
+   * const refreshed = await client.refreshToken(session.identityJson);
+   * if (refreshed.status === 'optout') await client.rememberOptOut({ email: session.email });
+   * ```
+   */
+  async rememberOptOut(input: GenerateInput): Promise<void> {
+    const request = toTokenGenerateRequest(input);
+    if (this.#optOuts === undefined) {
+      throw new Uid2Error('UID2_INVALID_CONFIG', 'rememberOptOut needs the optOuts option (an OptOutStore)');
+    }
+    const subject =
+      request.email_hash !== undefined
+        ? optOutSubject('email', request.email_hash)
+        : optOutSubject('phone', request.phone_hash as string);
+    await this.#optOuts.addOrThrow(subject);
   }
 
   /**
    * Refreshes an identity (object or identity JSON string) with its refresh token. An identity whose
-   * `refresh_expires` has passed gives `expired_token` without a request.
+   * `refresh_expires` has passed gives `expired_token` without a request. Concurrent calls for the same
+   * refresh token share one request and one result; each caller's signal ends only its own wait.
    *
    * @example
    * ```ts
@@ -214,104 +194,161 @@ export class PublisherClient {
    * else delete session.identityJson; // optout, expired_token, invalid_token
    * ```
    */
-  async refreshToken(identity: Identity | string, options: CallOptions = {}): Promise<RefreshResult> {
-    let current: Identity;
-    try {
-      current = parseIdentity(identity);
-    } catch (err) {
-      throw new Uid2Error('UID2_INVALID_INPUT', `identity argument: ${(err as Error).message}`);
-    }
-    if (!isRefreshable(current, this.#now())) {
+  async refreshToken(identity: Identity | string, options?: CallOptions): Promise<RefreshResult> {
+    const signal = callSignal(options);
+    const current = identityArgument(identity);
+    this.#checkOpen();
+    if (!isRefreshable(current, this.#clock.conservative())) {
       return { status: 'expired_token', detail: 'refresh_expires has passed; no request was sent' };
     }
-    const scope = this.#transport.beginCall(options.signal);
+    return this.#refreshes.run(current.refresh_token, signal, () => this.#refresh(current));
+  }
+
+  /**
+   * Refreshes only when due: `{ status: 'current', identity, identityJson }` without a request while
+   * `refresh_from` (and `identity_expires`) have not passed, otherwise {@link refreshToken}. What a
+   * server-side web integration calls on every page view.
+   *
+   * @example
+   * ```ts
+   * const r = await client.refreshIfDue(openIdentity(cookie, { keys, context: userId }));
+   * if (r.status === 'success') setCookie(sealIdentity(r.identity, { keys, context: userId }));
+   * ```
+   */
+  async refreshIfDue(
+    identity: Identity | string,
+    options?: CallOptions,
+  ): Promise<IdentityCurrent | RefreshResult> {
+    callSignal(options);
+    const current = identityArgument(identity);
+    this.#checkOpen();
+    if (!isDueForRefresh(current, this.#clock.corrected())) return identityCurrent(current);
+    return this.refreshToken(current, options);
+  }
+
+  /**
+   * Opens connections to the operator before the first sign-in (TCP and TLS handshakes done, each
+   * checked with a `GET /ops/healthcheck`), so that the first call costs one round trip. Throws
+   * `UID2_NETWORK` / `UID2_TIMEOUT` when none could be opened.
+   *
+   * @example
+   * ```ts
+   * await client.warmUp();          // at start-up, before the server accepts traffic
+   * ```
+   */
+  async warmUp(options?: CallOptions & { connections?: number }): Promise<void> {
+    const { connections, ...call } = options ?? {};
+    const signal = callSignal(call);
+    if (
+      connections !== undefined &&
+      (!Number.isInteger(connections) || connections < 1 || connections > 64)
+    ) {
+      throw new Uid2Error('UID2_INVALID_INPUT', 'connections must be an integer from 1 to 64');
+    }
+    this.#checkOpen();
+    const scope = this.#transport.beginCall(signal);
     try {
-      const res = await this.#transport.post(scope, '/v2/token/refresh', () => ({
-        body: current.refresh_token,
-        contentType: 'text/plain',
-        context: undefined,
-      }));
-      this.#learnDateOffset(res);
-      if (res.statusCode === 400) {
-        const outcome = this.#refreshOutcomeOf400(res.body);
-        if (outcome) return outcome;
-      }
-      if (res.statusCode !== 200) throw this.#errorFrom(res, scope);
-      return decryptTokenRefreshResponse(textOrBytes(res), current.refresh_response_key, {
-        now: this.#now(),
-      });
-    } catch (err) {
-      throw this.#finalError(err, scope);
+      await this.#transport.warmUp(scope, connections ?? WARM_UP_CONNECTIONS);
     } finally {
       scope.dispose();
     }
   }
 
-  /** Closes the connections of the client's own Agent. Calls after this fail. */
+  /**
+   * Closes the connections of the client's own Agent (a given `dispatcher` and `optOuts` store are
+   * left to their owner). Idempotent; calls after it reject with `UID2_CLIENT_CLOSED`.
+   */
   async close(): Promise<void> {
+    clearInterval(this.#keepWarm);
     await this.#transport.close();
   }
 
-  /** Posts; on a clock-skew refusal, corrects the clock from the `Date` header and tries once more. */
-  async #postLearningSkew<C>(
-    scope: CallScope,
-    path: string,
-    build: () => { body: string; contentType: string; context: C },
-  ): Promise<OperatorResponse<C>> {
-    const res = await this.#transport.post(scope, path, build);
-    if (res.statusCode !== 400 || !parseOperatorError(res.body).message?.startsWith('Invalid timestamp'))
-      return res;
-    if (!this.#learnDateOffset(res)) return res;
-    return this.#transport.post(scope, path, build);
+  #checkOpen(): void {
+    if (this.#transport.closed) throw closedError(0);
+    this.#lastUse = performance.now();
   }
 
-  #learnOffset(offsetMs: number): void {
-    this.#offsetMs = Math.round(offsetMs);
+  /** Builds a fresh request envelope for each attempt, at the corrected clock. */
+  #sealing(json: string): () => OutgoingRequest<Uint8Array> {
+    return () => {
+      const { bytes, nonce } = sealRequestEnvelope(this.#options.secret, json, {
+        now: this.#clock.corrected(),
+      });
+      return this.#options.envelope === 'binary'
+        ? { body: bytes, contentType: 'application/octet-stream', context: nonce }
+        : { body: bytes.toString('base64'), contentType: 'text/plain', context: nonce };
+    };
   }
 
-  /** Learns the offset from the `Date` header when it shows a skew the header's 1 s resolution can see. */
-  #learnDateOffset(res: OperatorResponse<unknown>): boolean {
-    if (res.dateMs === undefined) return false;
-    const local = (res.sentAt + res.receivedAt) / 2 + this.#offsetMs;
-    const seen = res.dateMs + 500 - local;
-    if (Math.abs(seen) < DATE_HEADER_MIN_SKEW_MS) return false;
-    this.#learnOffset(this.#offsetMs + seen);
-    return true;
+  #refresh(current: Identity): Promise<RefreshResult> {
+    const scrubber = this.#scrubber.with([
+      current.refresh_token,
+      current.refresh_response_key,
+      current.advertising_token,
+    ]);
+    const contentType = this.#options.envelope === 'binary' ? 'application/octet-stream' : 'text/plain';
+    const build = () => ({ body: current.refresh_token, contentType, context: undefined });
+    return this.#call(ENDPOINTS.refresh, undefined, scrubber, build, (res) =>
+      readRefreshAnswer(bodyOf(res), current.refresh_response_key, this.#clock.conservative(), scrubber),
+    ) as Promise<RefreshResult>;
   }
 
-  #refreshOutcomeOf400(body: Buffer): RefreshResult | undefined {
-    const { status, message } = parseOperatorError(body);
-    const detail = message === undefined ? {} : { detail: this.#scrub(message) };
-    if (status === 'expired_token') return { status: 'expired_token', ...detail };
-    if (status === 'invalid_token') return { status: 'invalid_token', ...detail };
-    if (status === 'client_error' && STAGE_ONE_REFRESH_ERRORS.some((prefix) => message?.startsWith(prefix))) {
-      return { status: 'invalid_token', ...detail };
+  /**
+   * The one call path: post with retries, retry once on a timestamp refusal with the clock the refusal
+   * taught, turn documented refusals into outcomes, any other non-200 into a `Uid2Error`, and read a 200.
+   */
+  async #call<C, R>(
+    spec: EndpointSpec,
+    signal: AbortSignal | undefined,
+    scrubber: Scrubber,
+    build: () => OutgoingRequest<C>,
+    read: (res: OperatorResponse<C>) => R,
+  ): Promise<R | Refusal> {
+    const scope = this.#transport.beginCall(signal);
+    try {
+      const target = { path: spec.path, label: spec.label, build };
+      let res = await this.#transport.post(scope, target);
+      if (
+        spec.skewRetry &&
+        isTimestampRefusal(res.statusCode, res.body) &&
+        this.#clock.learnFromRefusal(res.dateMs, res)
+      ) {
+        res = await this.#transport.post(scope, target);
+      }
+      const refusal = refusalOf(spec.label, res.statusCode, res.body, scrubber);
+      if (refusal !== undefined) return refusal;
+      if (res.statusCode !== 200) throw errorFromAnswer(res.statusCode, res.body, scope.attempts, scrubber);
+      return read(res);
+    } catch (err) {
+      if (!(err instanceof Uid2Error)) {
+        // Never let a stray exception (or what it holds) out: every failure is a Uid2Error.
+        throw new Uid2Error('UID2_RESPONSE_INVALID', 'the answer could not be read', {
+          attempts: scope.attempts,
+        });
+      }
+      throw err.attempts === undefined && scope.attempts > 0 ? err.withAttempts(scope.attempts) : err;
+    } finally {
+      scope.dispose();
     }
-    return undefined;
   }
 
-  #errorFrom(res: OperatorResponse<unknown>, scope: CallScope): Uid2Error {
-    return errorFromResponse(res.statusCode, res.body, scope.attempts, (text) => this.#scrub(text));
-  }
-
-  #finalError(err: unknown, scope: CallScope): unknown {
-    if (err instanceof Uid2Error && err.attempts === undefined && scope.attempts > 0)
-      err.attempts = scope.attempts;
-    return err;
-  }
-
-  /** Removes the API key and secret from text that came from elsewhere. */
-  #scrub(text: string): string {
-    return text.split(this.#apiKey).join('[redacted]').split(this.#secretText).join('[redacted]');
+  /** Keeps pooled connections open across idle periods with a health check when nothing else ran. */
+  #startKeepWarm(intervalMs: number): void {
+    this.#keepWarm = setInterval(() => {
+      if (performance.now() - this.#lastUse < intervalMs || this.#transport.closed) return;
+      this.#lastUse = performance.now();
+      this.warmUp({ connections: 1 }).catch(() => {});
+    }, intervalMs);
+    this.#keepWarm.unref();
   }
 
   /** `util.inspect` shows settings only: never the API key or secret. */
   [inspect.custom](): string {
-    return `PublisherClient { baseUrl: '${this.baseUrl}', timeoutMs: ${this.#timeoutMs}, clockOffsetMs: ${this.#offsetMs} }`;
+    return `PublisherClient { baseUrl: '${this.baseUrl}', timeoutMs: ${this.#options.timeoutMs}, clockOffsetMs: ${this.#clock.offsetMs} }`;
   }
 
   /** JSON shows settings only: never the API key or secret. */
   toJSON(): Record<string, unknown> {
-    return { baseUrl: this.baseUrl, timeoutMs: this.#timeoutMs, clockOffsetMs: this.#offsetMs };
+    return { baseUrl: this.baseUrl, timeoutMs: this.#options.timeoutMs, clockOffsetMs: this.#clock.offsetMs };
   }
 }

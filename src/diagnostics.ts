@@ -3,7 +3,18 @@
  * Publishing costs nothing while nobody subscribes. Payloads hold names, numbers and codes only.
  */
 import { channel } from 'node:diagnostics_channel';
+import type { EndpointLabel } from './endpoints/table.js';
 import type { Uid2ErrorCode } from './errors.js';
+
+/**
+ * The endpoint an event is about: a label of `ENDPOINTS`, or `healthcheck` for warm-up requests.
+ *
+ * @example
+ * ```ts
+ * const endpoint: RequestEndpoint = 'generate';
+ * ```
+ */
+export type RequestEndpoint = EndpointLabel | 'healthcheck';
 
 /**
  * Names of the channels this library publishes on.
@@ -16,6 +27,7 @@ import type { Uid2ErrorCode } from './errors.js';
 export const DIAGNOSTICS_CHANNELS = Object.freeze({
   requestStart: 'uid2-publisher:request:start',
   requestEnd: 'uid2-publisher:request:end',
+  storeError: 'uid2-publisher:store:error',
 });
 
 /**
@@ -30,8 +42,8 @@ export const DIAGNOSTICS_CHANNELS = Object.freeze({
  * ```
  */
 export interface RequestStartEvent {
-  /** `generate` or `refresh`. */
-  endpoint: 'generate' | 'refresh';
+  /** `generate`, `refresh`, `validate` or `healthcheck`. */
+  endpoint: RequestEndpoint;
   /** 1 for the first attempt of a call, 2 for its first retry, ... */
   attempt: number;
 }
@@ -72,4 +84,39 @@ export function publishStart(event: RequestStartEvent): void {
 /** Publishes an end event if anyone listens; the payload is built only then. */
 export function publishEnd(build: () => RequestEndEvent): void {
   if (endChannel.hasSubscribers) endChannel.publish(build());
+}
+
+/**
+ * Published on `uid2-publisher:store:error` when the opt-out store fails or is too slow. The call went
+ * on to the operator (which enforces opt-out itself); this event is how you learn the store is down.
+ *
+ * @example
+ * ```ts
+ * import { subscribe } from 'node:diagnostics_channel';
+ * import { DIAGNOSTICS_CHANNELS, type StoreErrorEvent } from 'uid2-publisher';
+ *
+ * subscribe(DIAGNOSTICS_CHANNELS.storeError, (message) => {
+ *   const event = message as StoreErrorEvent;
+ *   alerts.raise('uid2 opt-out store', { operation: event.operation, reason: event.reason });
+ * });
+ * ```
+ */
+export interface StoreErrorEvent {
+  /** Which store: the opt-out store is the only one today. */
+  store: 'optOuts';
+  /** The store method that failed. */
+  operation: 'has' | 'add';
+  /** `timeout` (slower than `optOutTimeoutMs`) or `error` (it threw or rejected). */
+  reason: 'timeout' | 'error';
+  /** The error's name and code, when it threw (never its message, which may hold data). */
+  errorName?: string;
+  /** How long the store took before it was given up on, ms. */
+  durationMs: number;
+}
+
+const storeChannel = channel(DIAGNOSTICS_CHANNELS.storeError);
+
+/** Publishes a store failure if anyone listens. */
+export function publishStoreError(event: StoreErrorEvent): void {
+  if (storeChannel.hasSubscribers) storeChannel.publish(event);
 }

@@ -5,8 +5,9 @@
  * Generate response: IV(12) || GCM(secret, ts_ms(8) || nonce(8) || JSON) || tag(16).
  * Refresh response:  IV(12) || GCM(refresh_response_key, JSON) || tag(16), no prefix.
  *
- * Crypto comes from node:crypto only; no I/O happens here. `now`, `nonce` and `iv` options exist so that
- * tests can reproduce vectors byte for byte; production code leaves them unset.
+ * Bytes only: node:crypto, no I/O, no JSON schemas, no knowledge of endpoints (those are in
+ * endpoints/). `now`, `nonce` and `iv` options exist so that tests can reproduce vectors byte for byte;
+ * production code leaves them unset.
  */
 import {
   type CipherGCMTypes,
@@ -15,16 +16,9 @@ import {
   randomFillSync,
   timingSafeEqual,
 } from 'node:crypto';
-import { decodeAesKey, decodeBase64Strict } from './base64.js';
+import { decodeBase64Strict } from './base64.js';
 import { Uid2Error } from './errors.js';
-import { type GenerateInput, type TokenGenerateRequest, toTokenGenerateRequest } from './input.js';
 import { decodeSecretKey, type SecretKeyInput } from './keys.js';
-import {
-  type GenerateResult,
-  interpretGenerateResponse,
-  interpretRefreshResponse,
-  type RefreshResult,
-} from './results.js';
 
 /** Envelope format version byte of request envelopes. */
 export const ENVELOPE_VERSION = 1;
@@ -70,9 +64,27 @@ export interface RequestEnvelopeOptions {
  */
 export interface EncryptedRequest {
   /** The request envelope as standard base64 text (send with `Content-Type: text/plain`). */
-  body: string;
+  readonly body: string;
+  /**
+   * The same envelope as raw bytes (send with `Content-Type: application/octet-stream`; the operator
+   * then answers in binary too, PROTOCOL.md §1).
+   */
+  readonly bytes: Uint8Array;
   /** The nonce inside the envelope; pass it to {@link decryptTokenGenerateResponse}. */
-  nonce: Uint8Array;
+  readonly nonce: Uint8Array;
+}
+
+/** An {@link EncryptedRequest} whose base64 text is made only if someone reads it. */
+export function encryptedRequest(bytes: Buffer, nonce: Uint8Array): EncryptedRequest {
+  let text: string | undefined;
+  return {
+    get body() {
+      text ??= bytes.toString('base64');
+      return text;
+    },
+    bytes,
+    nonce,
+  };
 }
 
 function cipherKeyFor(key: Uint8Array): CipherGCMTypes {
@@ -139,11 +151,23 @@ function randomBytesFor(options: RequestEnvelopeOptions): { nonce: Uint8Array; i
   return { nonce: options.nonce ?? randomDraw(NONCE_LENGTH), iv: options.iv ?? randomDraw(IV_LENGTH) };
 }
 
+/**
+ * Epoch ms as the int64 the envelope carries. Clocks may be fractional (`performance.timeOrigin +
+ * performance.now()`), so the value is truncated; anything that is not a finite, non-negative time
+ * is refused rather than written as garbage.
+ */
+function envelopeTimestamp(timestamp: number): bigint {
+  if (typeof timestamp !== 'number' || !Number.isFinite(timestamp) || timestamp < 0 || timestamp > 8.64e15) {
+    throw new Uid2Error('UID2_INVALID_CONFIG', 'the clock (now) must return epoch milliseconds');
+  }
+  return BigInt(Math.trunc(timestamp));
+}
+
 /** `ts_ms(8, BE) || nonce(8) || JSON`: the plaintext of requests and of generate responses. */
 function prefixedPlaintext(timestamp: number, nonce: Uint8Array, json: string | Uint8Array): Buffer {
   const payload = typeof json === 'string' ? Buffer.from(json, 'utf8') : json;
   const plaintext = Buffer.allocUnsafe(PREFIX_LENGTH + payload.length);
-  plaintext.writeBigInt64BE(BigInt(timestamp), 0);
+  plaintext.writeBigInt64BE(envelopeTimestamp(timestamp), 0);
   plaintext.set(nonce, 8);
   plaintext.set(payload, PREFIX_LENGTH);
   return plaintext;
@@ -183,45 +207,34 @@ export function sealRequestEnvelope(
  */
 export function encryptRequestEnvelope(
   secretKey: SecretKeyInput,
-  request: string | TokenGenerateRequest | Record<string, unknown>,
+  request: string | object,
   options: RequestEnvelopeOptions = {},
 ): EncryptedRequest {
   const key = decodeSecretKey(secretKey);
   const json = typeof request === 'string' ? request : JSON.stringify(request);
   const { bytes, nonce } = sealRequestEnvelope(key, json, options);
-  return { body: bytes.toString('base64'), nonce };
+  return encryptedRequest(bytes, nonce);
 }
 
 /**
- * Validates and hashes a generate input, then encrypts it into a `/v2/token/generate` request envelope.
- * Throws `UID2_INVALID_INPUT` for bad input and `UID2_INVALID_CONFIG` for a bad secret.
- *
- * @example
- * ```ts
- * const { body, nonce } = encryptTokenGenerateRequest(process.env.UID2_SECRET_KEY!, { email: 'user@example.com' });
- * const res = await fetch(`${baseUrl}/v2/token/generate`, {
- *   method: 'POST', body, headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'text/plain' },
- * });
- * const result = decryptTokenGenerateResponse(process.env.UID2_SECRET_KEY!, await res.text(), nonce);
- * ```
+ * The largest response envelope opened, bytes or characters (1 MiB). Real answers are about 1.2 KB; the
+ * cap keeps the work of opening any input to about a millisecond.
  */
-export function encryptTokenGenerateRequest(
-  secretKey: SecretKeyInput,
-  input: GenerateInput,
-  options: RequestEnvelopeOptions = {},
-): EncryptedRequest {
-  return encryptRequestEnvelope(secretKey, toTokenGenerateRequest(input), options);
-}
+export const MAX_ENVELOPE_LENGTH = 1024 * 1024;
 
 /** Response body bytes from base64 text, or the bytes themselves for binary mode. */
 function responseBytes(body: string | Uint8Array): Uint8Array {
-  if (typeof body !== 'string') return body;
+  if ((typeof body === 'string' || body instanceof Uint8Array) && body.length > MAX_ENVELOPE_LENGTH) {
+    throw new Uid2Error('UID2_RESPONSE_TOO_LARGE', `response envelope is larger than ${MAX_ENVELOPE_LENGTH}`);
+  }
+  if (body instanceof Uint8Array) return body;
+  if (typeof body !== 'string') throw decryptFailed();
   const decoded = decodeBase64Strict(body.trim());
   if (decoded === null) throw decryptFailed();
   return decoded;
 }
 
-/** A decrypted generate-response plaintext: server timestamp, echoed nonce and JSON text. */
+/** A decrypted response plaintext: server timestamp and JSON text (the nonce was checked). */
 export interface OpenedResponse {
   /** The operator's clock when it answered, epoch ms. */
   timestamp: number;
@@ -230,8 +243,9 @@ export interface OpenedResponse {
 }
 
 /**
- * Decrypts a generate response envelope and checks its nonce in constant time.
- * Throws `UID2_DECRYPT_FAILED` (fixed message, no cause) or `UID2_NONCE_MISMATCH`.
+ * Decrypts a response envelope sealed under the client secret (`ts || nonce || JSON`: generate,
+ * validate) and checks its nonce in constant time. Throws `UID2_DECRYPT_FAILED` (fixed message, no
+ * cause) or `UID2_NONCE_MISMATCH`. The timestamp is returned as read; callers judge it.
  */
 export function openGenerateResponse(
   key: Uint8Array,
@@ -251,24 +265,6 @@ export function openGenerateResponse(
   };
 }
 
-/**
- * Decrypts a `/v2/token/generate` answer (base64 text, or bytes in binary mode) with the client secret,
- * checks the nonce, and validates the JSON.
- *
- * @example
- * ```ts
- * const result = decryptTokenGenerateResponse(secret, responseText, nonce);
- * if (result.status === 'success') reply(result.identityJson);
- * ```
- */
-export function decryptTokenGenerateResponse(
-  secretKey: SecretKeyInput,
-  body: string | Uint8Array,
-  nonce: Uint8Array,
-): GenerateResult {
-  return interpretGenerateResponse(openGenerateResponse(decodeSecretKey(secretKey), body, nonce).json);
-}
-
 /** Decrypts a refresh response envelope (no prefix) to its JSON text. Throws `UID2_DECRYPT_FAILED`. */
 export function openRefreshResponse(key: Uint8Array, body: string | Uint8Array): string {
   const plaintext = gcmOpen(key, responseBytes(body));
@@ -276,38 +272,7 @@ export function openRefreshResponse(key: Uint8Array, body: string | Uint8Array):
   return plaintext.toString('utf8');
 }
 
-/**
- * Decrypts a `/v2/token/refresh` 200 answer with the `refresh_response_key` of the identity that was
- * refreshed. Refresh answers have no timestamp/nonce prefix. Pass `refreshResponseKey` as `undefined` for
- * a legacy v1 identity, whose answer is plain JSON. `now` (epoch ms) is used to refuse an identity that is
- * already expired.
- *
- * @example
- * ```ts
- * const result = decryptTokenRefreshResponse(responseText, identity.refresh_response_key);
- * ```
- */
-export function decryptTokenRefreshResponse(
-  body: string | Uint8Array,
-  refreshResponseKey: string | undefined,
-  options: { now?: number } = {},
-): RefreshResult {
-  const now = options.now ?? Date.now();
-  if (refreshResponseKey === undefined) {
-    const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
-    return interpretRefreshResponse(text, now);
-  }
-  const key = decodeAesKey(refreshResponseKey);
-  if (key === null) {
-    throw new Uid2Error(
-      'UID2_INVALID_INPUT',
-      'refresh_response_key must be standard base64 of a 16-, 24- or 32-byte key',
-    );
-  }
-  return interpretRefreshResponse(openRefreshResponse(key, body), now);
-}
-
-/** Operator side: seals a generate response plaintext (ts || nonce || JSON) under the client secret. */
+/** Operator side: seals a generate (or validate) response plaintext (ts || nonce || JSON) under the client secret. */
 export function sealGenerateResponse(
   key: Uint8Array,
   timestamp: number,
@@ -315,7 +280,10 @@ export function sealGenerateResponse(
   json: string,
   iv: Uint8Array = randomFillSync(Buffer.allocUnsafe(IV_LENGTH)),
 ): Buffer {
-  return Buffer.concat([iv, gcmEncrypt(key, iv, prefixedPlaintext(timestamp, nonce, json))]);
+  // The operator writes whatever its clock says; a hostile one (in tests) may write any int64.
+  const plaintext = prefixedPlaintext(0, nonce, json);
+  plaintext.writeBigInt64BE(BigInt(Math.trunc(timestamp)), 0);
+  return Buffer.concat([iv, gcmEncrypt(key, iv, plaintext)]);
 }
 
 /** Operator side: seals a refresh response (JSON only, no prefix) under a `refresh_response_key`. */

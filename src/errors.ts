@@ -32,7 +32,8 @@ export type Uid2ErrorCode =
   | 'UID2_RESPONSE_TOO_LARGE'
   | 'UID2_DECRYPT_FAILED'
   | 'UID2_NONCE_MISMATCH'
-  | 'UID2_RESPONSE_INVALID';
+  | 'UID2_RESPONSE_INVALID'
+  | 'UID2_CLIENT_CLOSED';
 
 /**
  * Every code in {@link Uid2ErrorCode}, for exhaustive tests and documentation.
@@ -59,6 +60,7 @@ export const UID2_ERROR_CODES: readonly Uid2ErrorCode[] = Object.freeze([
   'UID2_DECRYPT_FAILED',
   'UID2_NONCE_MISMATCH',
   'UID2_RESPONSE_INVALID',
+  'UID2_CLIENT_CLOSED',
 ]);
 
 const RETRYABLE_BY_DEFAULT: ReadonlySet<Uid2ErrorCode> = new Set([
@@ -87,7 +89,10 @@ export interface Uid2ErrorDetails {
   operatorMessage?: string;
   /** How many HTTP attempts the call made before failing. */
   attempts?: number;
-  /** The underlying error, for connection-level failures only. */
+  /**
+   * The underlying error, for connection-level failures only. The library passes a sanitised copy
+   * (name, code and a scrubbed message), never an object that holds response bytes.
+   */
   cause?: unknown;
 }
 
@@ -118,9 +123,9 @@ export class Uid2Error extends Error {
   /** `message` of the operator's JSON error body, if any. */
   readonly operatorMessage?: string;
   /** Number of HTTP attempts made, if any request was sent. */
-  attempts?: number;
+  readonly attempts?: number;
 
-  constructor(code: Uid2ErrorCode, message: string, details: Uid2ErrorDetails = {}) {
+  constructor(code: Uid2ErrorCode, message: string, details: Readonly<Uid2ErrorDetails> = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.code = code;
     this.retryable = details.retryable ?? RETRYABLE_BY_DEFAULT.has(code);
@@ -132,6 +137,24 @@ export class Uid2Error extends Error {
 
   override get name(): string {
     return 'Uid2Error';
+  }
+
+  /**
+   * The same error with the number of attempts the whole call made (errors are immutable, so a call
+   * that learns its attempt count late builds a copy instead of mutating).
+   */
+  withAttempts(attempts: number): Uid2Error {
+    if (this.attempts === attempts) return this;
+    const copy = new Uid2Error(this.code, this.message, {
+      retryable: this.retryable,
+      attempts,
+      ...(this.httpStatus === undefined ? {} : { httpStatus: this.httpStatus }),
+      ...(this.operatorStatus === undefined ? {} : { operatorStatus: this.operatorStatus }),
+      ...(this.operatorMessage === undefined ? {} : { operatorMessage: this.operatorMessage }),
+      ...(this.cause === undefined ? {} : { cause: this.cause }),
+    });
+    if (this.stack !== undefined) copy.stack = this.stack;
+    return copy;
   }
 
   /** A plain object for structured logs: every field above, nothing else. */

@@ -5,6 +5,15 @@
 import { inspect } from 'node:util';
 import { Uid2Error } from './errors.js';
 import { checkShape, storedIdentitySchema } from './schemas.js';
+import { copyFields, parseWireJson } from './wire-json.js';
+
+/**
+ * The longest identity JSON `parseIdentity` reads, characters (16 KiB). An operator's identity is
+ * about 700 characters; the cap bounds the work done for any input.
+ */
+export const MAX_IDENTITY_JSON_LENGTH = 16 * 1024;
+/** The most fields an identity object may have (six known, the rest the operator's additions). */
+export const MAX_IDENTITY_FIELDS = 64;
 
 /**
  * A UID2/EUID identity with the operator's wire names. Unknown fields the operator sent are kept.
@@ -72,9 +81,12 @@ const REDACTING_PROTOTYPE = Object.freeze(
   }) as object,
 );
 
-/** A copy of a validated identity whose inspection redacts secrets (same own fields, same order). */
-export function sealIdentity<T extends Identity>(identity: T): T {
-  return Object.assign(Object.create(REDACTING_PROTOTYPE) as T, identity);
+/**
+ * A copy of a validated identity whose inspection redacts secrets (same own fields, same order).
+ * Fields are defined, not assigned, so a `__proto__` field can never replace the prototype.
+ */
+export function withRedaction<T extends Identity>(identity: T): T {
+  return copyFields<T>(REDACTING_PROTOTYPE, identity);
 }
 
 /**
@@ -91,24 +103,59 @@ export function sealIdentity<T extends Identity>(identity: T): T {
 export function parseIdentity(json: string | object): Identity {
   let value: unknown = json;
   if (typeof json === 'string') {
-    try {
-      value = JSON.parse(json);
-    } catch {
-      throw new Uid2Error('UID2_INVALID_IDENTITY', 'identity is not valid JSON');
+    if (json.length > MAX_IDENTITY_JSON_LENGTH) {
+      throw new Uid2Error(
+        'UID2_INVALID_IDENTITY',
+        `identity JSON is longer than ${MAX_IDENTITY_JSON_LENGTH} characters`,
+      );
     }
+    value = parseWireJson(json, 'UID2_INVALID_IDENTITY', 'identity');
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new Uid2Error('UID2_INVALID_IDENTITY', 'identity must be a JSON object');
   }
+  checkBounds(value);
   if ('body' in value && 'status' in value && !('advertising_token' in value)) {
     throw new Uid2Error(
       'UID2_INVALID_IDENTITY',
       'identity is a whole {status, body} response; pass its body (or use identityJson)',
     );
   }
-  return sealIdentity(
-    checkShape(storedIdentitySchema, value, 'identity is not usable', 'UID2_INVALID_IDENTITY') as Identity,
-  );
+  // zod builds its result by assignment, so it gets a prototype-free copy to read.
+  const checked = checkShape(
+    storedIdentitySchema,
+    copyFields<object>(null, value),
+    'identity is not usable',
+    'UID2_INVALID_IDENTITY',
+  ) as Identity;
+  return withRedaction(checked);
+}
+
+/**
+ * Bounds an identity object before any deeper look: a few dozen fields, each a JSON primitive or a
+ * short string, so that no object can make parsing (or the later `JSON.stringify`) slow.
+ */
+function checkBounds(value: object): void {
+  const keys = Object.keys(value);
+  if (keys.length > MAX_IDENTITY_FIELDS) {
+    throw new Uid2Error('UID2_INVALID_IDENTITY', `identity has more than ${MAX_IDENTITY_FIELDS} fields`);
+  }
+  if (Object.hasOwn(value, '__proto__')) {
+    throw new Uid2Error('UID2_INVALID_IDENTITY', 'identity holds a forbidden "__proto__" field');
+  }
+  for (const key of keys) {
+    const field = (value as Record<string, unknown>)[key];
+    if (
+      typeof field === 'string'
+        ? field.length > MAX_IDENTITY_JSON_LENGTH
+        : typeof field === 'object' && field !== null
+    ) {
+      throw new Uid2Error(
+        'UID2_INVALID_IDENTITY',
+        `identity field "${key.slice(0, 40)}" must be a number, boolean, null or a string of at most ${MAX_IDENTITY_JSON_LENGTH} characters`,
+      );
+    }
+  }
 }
 
 /**

@@ -6,17 +6,25 @@ export { type CallOptions, PublisherClient, type PublisherClientOptions } from '
 export {
   DIAGNOSTICS_CHANNELS,
   type RequestEndEvent,
+  type RequestEndpoint,
   type RequestStartEvent,
+  type StoreErrorEvent,
 } from './diagnostics.js';
 export {
+  type DecryptOptions,
   decryptTokenGenerateResponse,
-  decryptTokenRefreshResponse,
-  type EncryptedRequest,
-  encryptRequestEnvelope,
   encryptTokenGenerateRequest,
-  type RequestEnvelopeOptions,
-  type SecretKeyInput,
-} from './envelope.js';
+  type GenerateResult,
+  type InsufficientConsent,
+} from './endpoints/generate.js';
+export {
+  decryptTokenRefreshResponse,
+  type RefreshResult,
+  type RefreshTokenExpired,
+  type RefreshTokenInvalid,
+} from './endpoints/refresh.js';
+export { ENDPOINTS, type EndpointLabel, type EndpointSpec, type EnvelopeKind } from './endpoints/table.js';
+export { type EncryptedRequest, encryptRequestEnvelope, type RequestEnvelopeOptions } from './envelope.js';
 export { Environments } from './environments.js';
 export {
   isUid2Error,
@@ -46,13 +54,15 @@ export {
   type PhoneInput,
   type TokenGenerateRequest,
 } from './input.js';
-export type {
-  GenerateResult,
-  IdentityIssued,
-  InsufficientConsent,
-  OptedOut,
-  RefreshResult,
-  RefreshTokenExpired,
-  RefreshTokenInvalid,
-} from './results.js';
+export type { SecretKeyInput } from './keys.js';
+export type { IdentityCurrent, IdentityIssued, OptedOut } from './results.js';
+export { MemoryOptOutStore, type MemoryOptOutStoreOptions } from './state/memory.js';
+export {
+  OptOutHasher,
+  type OptOutStore,
+  type OptOutSubjectType,
+  optOutSubject,
+  optOutSubjectOf,
+} from './state/opt-out.js';
+export { openIdentity, SEALED_IDENTITY_MAX_LENGTH, type SealOptions, sealIdentity } from './state/sealed.js';
 export { CLIENT_VERSION_HEADER, VERSION } from './version.js';

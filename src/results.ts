@@ -1,18 +1,12 @@
 /**
- * The outcomes of generate and refresh, and how a decrypted operator answer becomes one.
- * Documented operator outcomes that are not faults are statuses here, not errors.
+ * The result shapes every endpoint shares, and how a validated identity becomes a success result.
+ * Documented operator outcomes that are not faults are statuses, not errors. Each endpoint's own
+ * union lives in its file under endpoints/.
  */
 import { inspect } from 'node:util';
 import { Uid2Error } from './errors.js';
-import { hasExpired, type Identity, redactIdentity, sealIdentity } from './identity.js';
-import {
-  checkShape,
-  type GenerateResponseShape,
-  generateResponseSchema,
-  isIssuedIdentity,
-  type RefreshResponseShape,
-  refreshResponseSchema,
-} from './schemas.js';
+import { hasExpired, type Identity, redactIdentity, withRedaction } from './identity.js';
+import { isIssuedIdentity } from './schemas.js';
 
 /**
  * A new identity: `identityJson` is the exact string to hand to the mobile app's UID2 SDK.
@@ -23,108 +17,55 @@ import {
  * ```
  */
 export interface IdentityIssued {
-  status: 'success';
+  readonly status: 'success';
   /** The parsed identity (wire field names, unknown fields kept). */
-  identity: Identity;
+  readonly identity: Identity;
   /** The flat identity JSON object (never the `{status, body}` wrapper), timestamps in integer ms. */
-  identityJson: string;
+  readonly identityJson: string;
 }
 
 /**
- * The user opted out: remember it and do not call generate again for this DII.
+ * The user opted out: remember it and do not call generate again for this DII. On generate,
+ * `remembered` says whether the answer came from the client's opt-out store (no request was sent)
+ * or fresh from the operator (and was then recorded, when a store is configured).
  *
  * @example
  * ```ts
- * if (result.status === 'optout') await optOuts.add(hashEmail(email));
+ * if (result.status === 'optout' && !result.remembered) audit.log('new opt-out');
  * ```
  */
 export interface OptedOut {
-  status: 'optout';
+  readonly status: 'optout';
+  /** Generate only: true when the opt-out store answered and no request was sent. */
+  readonly remembered?: boolean;
 }
 
 /**
- * EUID only: the TCF consent string does not grant what EUID needs. No identity.
+ * The identity is not yet due for refresh (`refresh_from` has not passed): returned by
+ * `refreshIfDue` without a request.
  *
  * @example
  * ```ts
- * if (result.status === 'insufficient_user_consent') res.end('{"consent":false}');
+ * const r = await client.refreshIfDue(identity);
+ * if (r.status === 'current' || r.status === 'success') page.token = r.identity.advertising_token;
  * ```
  */
-export interface InsufficientConsent {
-  status: 'insufficient_user_consent';
+export interface IdentityCurrent {
+  readonly status: 'current';
+  /** The identity as given (validated). */
+  readonly identity: Identity;
+  /** Its JSON, as for a success. */
+  readonly identityJson: string;
 }
 
-/**
- * The refresh token has expired: sign the user in again (generate with DII).
- *
- * @example
- * ```ts
- * if (result.status === 'expired_token') delete session.identityJson;
- * ```
- */
-export interface RefreshTokenExpired {
-  status: 'expired_token';
-  /** The operator's message, when it sent one. */
-  detail?: string;
-}
-
-/**
- * The operator does not accept the refresh token (tampered, unknown key, other environment).
- *
- * @example
- * ```ts
- * if (result.status === 'invalid_token') log.warn('refresh refused', { detail: result.detail });
- * ```
- */
-export interface RefreshTokenInvalid {
-  status: 'invalid_token';
-  /** The operator's message, when it sent one. */
-  detail?: string;
-}
-
-/**
- * What `generateToken` resolves to. Switch on `status`.
- *
- * @example
- * ```ts
- * const result = await client.generateToken({ email });
- * switch (result.status) {
- *   case 'success': return reply(result.identityJson);
- *   case 'optout': return rememberOptOut(email);
- *   case 'insufficient_user_consent': return replyNoConsent();
- * }
- * ```
- */
-export type GenerateResult = IdentityIssued | OptedOut | InsufficientConsent;
-
-/**
- * What `refreshToken` resolves to. Switch on `status`.
- *
- * @example
- * ```ts
- * const result = await client.refreshToken(identityJson);
- * if (result.status === 'success') session.identityJson = result.identityJson;
- * else if (result.status === 'optout') forgetIdentityAndRememberOptOut();
- * else signInAgain(); // expired_token, invalid_token
- * ```
- */
-export type RefreshResult = IdentityIssued | OptedOut | RefreshTokenExpired | RefreshTokenInvalid;
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new Uid2Error('UID2_RESPONSE_INVALID', 'decrypted response is not valid JSON');
-  }
-}
-
-/** A success result; inspecting it shows lengths instead of tokens (the hook is on the prototype). */
-class IssuedResult implements IdentityIssued {
-  readonly status = 'success' as const;
+/** Results that carry an identity; inspecting them shows lengths instead of tokens (prototype hook). */
+class IdentityResult<S extends 'success' | 'current'> {
+  readonly status: S;
   readonly identity: Identity;
   readonly identityJson: string;
 
-  constructor(identity: Identity, identityJson: string) {
+  constructor(status: S, identity: Identity, identityJson: string) {
+    this.status = status;
     this.identity = identity;
     this.identityJson = identityJson;
   }
@@ -141,57 +82,38 @@ class IssuedResult implements IdentityIssued {
 
 /** Builds a success result from an already validated body, keeping the operator's field order. */
 export function identityIssued(body: Identity): IdentityIssued {
-  return new IssuedResult(sealIdentity(body), JSON.stringify(body));
+  const identity = withRedaction(body);
+  return new IdentityResult('success', identity, JSON.stringify(identity));
+}
+
+/** Builds a `current` result for an identity that is not yet due. */
+export function identityCurrent(identity: Identity): IdentityCurrent {
+  return new IdentityResult('current', identity, JSON.stringify(identity));
+}
+
+/**
+ * A success whose identity is already expired at `now` is refused (`UID2_RESPONSE_INVALID`), on
+ * generate and refresh alike, as the Java client does for refresh: it would be useless to the app and
+ * usually means a clock is far off.
+ */
+export function checkFreshIdentity(body: Identity, now: number, endpoint: string): void {
+  if (hasExpired(body, now) || now > body.refresh_expires) {
+    throw new Uid2Error(
+      'UID2_RESPONSE_INVALID',
+      `${endpoint} answered an identity that is already expired at the corrected clock`,
+    );
+  }
 }
 
 /**
  * The common answer, a success with a well-formed identity, is checked by hand; zod runs for the rest
  * and to explain a failure. Both accept the same successes (a property test holds them equal).
  */
-function isSuccessAnswer(raw: unknown): boolean {
+export function isSuccessAnswer(raw: unknown): raw is { status: 'success'; body: Identity } {
   return (
     raw !== null &&
     typeof raw === 'object' &&
     (raw as { status?: unknown }).status === 'success' &&
     isIssuedIdentity((raw as { body?: unknown }).body)
   );
-}
-
-/** Turns a decrypted `/v2/token/generate` JSON text into a {@link GenerateResult}. */
-export function interpretGenerateResponse(jsonText: string): GenerateResult {
-  const raw = parseJson(jsonText);
-  const answer = isSuccessAnswer(raw)
-    ? (raw as GenerateResponseShape)
-    : checkShape(generateResponseSchema, raw, 'generate response failed validation');
-  return answer.status === 'success' ? identityIssued(answer.body as Identity) : { status: answer.status };
-}
-
-/**
- * Turns a decrypted `/v2/token/refresh` JSON text into a {@link RefreshResult}. Like the Java client, a
- * "success" whose identity has already expired at `now` is refused (`UID2_RESPONSE_INVALID`): it would be
- * useless to the app and usually means the local clock is far off.
- */
-export function interpretRefreshResponse(jsonText: string, now: number): RefreshResult {
-  const raw = parseJson(jsonText);
-  const answer = isSuccessAnswer(raw)
-    ? (raw as RefreshResponseShape)
-    : checkShape(refreshResponseSchema, raw, 'refresh response failed validation');
-  switch (answer.status) {
-    case 'success': {
-      const body = answer.body as Identity;
-      if (hasExpired(body, now) || now > body.refresh_expires) {
-        throw new Uid2Error(
-          'UID2_RESPONSE_INVALID',
-          'refreshed identity is already expired at the local clock (is the clock far ahead?)',
-        );
-      }
-      return identityIssued(body);
-    }
-    case 'optout':
-      return { status: 'optout' };
-    default:
-      return answer.message === undefined
-        ? { status: answer.status }
-        : { status: answer.status, detail: answer.message };
-  }
 }

@@ -13,9 +13,12 @@ const aesKey = z.string().refine(isAesKeyBase64);
 /** Epoch milliseconds: a JSON number that is a safe integer (no fraction, no exponent value). */
 const epochMs = z.int();
 
+/** The longest token accepted, characters (real ones: ~220 advertising, 388 refresh). */
+export const MAX_TOKEN_LENGTH = 4096;
+
 const identityFields = {
-  advertising_token: z.string().min(1),
-  refresh_token: z.string().min(1),
+  advertising_token: z.string().min(1).max(MAX_TOKEN_LENGTH),
+  refresh_token: z.string().min(1).max(MAX_TOKEN_LENGTH),
   identity_expires: epochMs,
   refresh_expires: epochMs,
   refresh_from: epochMs,
@@ -45,7 +48,7 @@ export function isIssuedIdentity(value: unknown): value is IssuedIdentityShape {
   const record = value as Record<string, unknown>;
   for (const key of IDENTITY_STRINGS) {
     const field = record[key];
-    if (typeof field !== 'string' || field.length === 0) return false;
+    if (typeof field !== 'string' || field.length === 0 || field.length > MAX_TOKEN_LENGTH) return false;
   }
   for (const key of IDENTITY_TIMES) if (!Number.isSafeInteger(record[key])) return false;
   const key = record.refresh_response_key;

@@ -1,15 +1,17 @@
 /**
- * HTTP to the operator: the only file that imports undici.
+ * HTTP to the operator: the only file that imports undici. Plain HTTP: it knows no endpoint and reads
+ * no body's meaning (operator-answer.ts does that).
  *
  * One deadline per call covers every attempt (connect, headers, body, backoff). Bodies are read with a
- * size cap. Redirects are never followed. Retries rebuild the request each time (fresh nonce, IV and
- * timestamp), because a v2 envelope is single-use and time-bound.
+ * size cap, and every body the transport stops reading (cap, abort, timeout, stall) is destroyed with an
+ * error listener in place, so no path can emit an unhandled 'error' and crash the process. Redirects are
+ * never followed. Retries rebuild the request each time (fresh nonce, IV and timestamp), because a v2
+ * envelope is single-use and time-bound.
  */
 import { Agent, type Dispatcher } from 'undici';
 import { type AttemptSignal, CallScope } from './call-scope.js';
-import { publishEnd, publishStart } from './diagnostics.js';
+import { publishEnd, publishStart, type RequestEndpoint } from './diagnostics.js';
 import { Uid2Error, type Uid2ErrorCode } from './errors.js';
-import { operatorErrorSchema } from './schemas.js';
 
 export type { Dispatcher } from 'undici';
 export { CallScope } from './call-scope.js';
@@ -34,6 +36,8 @@ export interface TransportOptions {
   clock: () => number;
   /** The client's current offset to the operator's clock, for diagnostics events. */
   clockOffset: () => number;
+  /** How long idle connections of the client's own Agent stay open, ms (at least 4000). */
+  keepAliveMs?: number;
 }
 
 /** One request to send: built anew for every attempt. */
@@ -73,11 +77,38 @@ export function parseRetryAfter(value: string | undefined, now: number = Date.no
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
+/** What to send, where, and how to label it in diagnostics events. */
+export interface PostTarget<C> {
+  /** Path below the base URL, e.g. `/v2/token/generate`. */
+  path: string;
+  /** The endpoint's label, for diagnostics events only. */
+  label: RequestEndpoint;
+  /** Builds the request anew for each attempt. */
+  build: () => OutgoingRequest<C>;
+}
+
+/** A cause for a connection-level failure that holds no response bytes: name and code only. */
+function sanitisedCause(err: unknown): Error {
+  const code = (err as { code?: unknown } | null)?.code;
+  const name = (err as { name?: unknown } | null)?.name;
+  const cause = new Error(
+    `${typeof name === 'string' ? name.slice(0, 64) : 'Error'} (${typeof code === 'string' ? code.slice(0, 64) : 'no code'})`,
+  );
+  if (typeof code === 'string')
+    Object.defineProperty(cause, 'code', { value: code.slice(0, 64), enumerable: true });
+  return cause;
+}
+
+/** Keep-alive settings of the client's own Agent. */
+const KEEP_ALIVE_MS = 4_000;
+const KEEP_ALIVE_MAX_MS = 60_000;
+
 /** Sends requests to one operator. Owns a keep-alive Agent unless a dispatcher was given. */
 export class Transport {
   readonly #options: TransportOptions;
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
+  #closing: Promise<void> | undefined;
 
   constructor(options: TransportOptions) {
     this.#options = options;
@@ -85,10 +116,15 @@ export class Transport {
     this.#dispatcher =
       options.dispatcher ??
       new Agent({
-        keepAliveTimeout: 4_000,
-        keepAliveMaxTimeout: 60_000,
+        keepAliveTimeout: Math.max(KEEP_ALIVE_MS, options.keepAliveMs ?? 0),
+        keepAliveMaxTimeout: Math.max(KEEP_ALIVE_MAX_MS, options.keepAliveMs ?? 0),
         connect: { timeout: options.timeoutMs },
       });
+  }
+
+  /** True once `close()` was called. */
+  get closed(): boolean {
+    return this.#closing !== undefined;
   }
 
   /** Starts the scope of one client call (one deadline for all of its attempts). */
@@ -97,20 +133,17 @@ export class Transport {
   }
 
   /**
-   * POSTs to `path` with retries on connection failures, 429 and 5xx, until an answer that is not
-   * retryable arrives, the retries run out, or the deadline passes. Returns the last answer, whatever
-   * its status; throws only for transport failures.
+   * POSTs with retries on connection failures, 429 and 5xx, until an answer that is not retryable
+   * arrives, the retries run out, or the deadline passes. Returns the last answer, whatever its status;
+   * throws only for transport failures.
    */
-  async post<C>(
-    scope: CallScope,
-    path: string,
-    build: () => OutgoingRequest<C>,
-  ): Promise<OperatorResponse<C>> {
+  async post<C>(scope: CallScope, target: PostTarget<C>): Promise<OperatorResponse<C>> {
     const { retries } = this.#options;
     for (let retry = 0; ; retry++) {
-      const outgoing = build();
+      if (this.closed) throw closedError(scope.attempts);
+      const outgoing = target.build();
       const attempt = ++scope.attempts;
-      const endpoint = path.endsWith('refresh') ? 'refresh' : 'generate';
+      const endpoint = target.label;
       const started = performance.now();
       const end = (outcome: { httpStatus: number } | { errorCode: Uid2ErrorCode }) =>
         publishEnd(() => ({
@@ -123,7 +156,9 @@ export class Transport {
       publishStart({ endpoint, attempt });
       let response: AttemptResponse<C>;
       try {
-        response = await this.#attempt(scope, path, outgoing);
+        response = await scope.runAttempt(this.#options.attemptTimeoutMs, (signal) =>
+          this.#exchange(signal, 'POST', target.path, outgoing),
+        );
       } catch (err) {
         const failure = this.#toTransportError(scope, err);
         end({ errorCode: failure.code });
@@ -139,6 +174,24 @@ export class Transport {
     }
   }
 
+  /**
+   * Opens `connections` connections at once with `GET {base}/ops/healthcheck` (the operator's health
+   * route), so that the first real call finds them ready. Any HTTP answer proves the connection (TCP,
+   * TLS, HTTP); resolves to the number opened, throws when none could be.
+   */
+  async warmUp(scope: CallScope, connections: number): Promise<number> {
+    if (this.closed) throw closedError(0);
+    const one = () =>
+      scope.runAttempt(this.#options.attemptTimeoutMs, (signal) =>
+        this.#exchange(signal, 'GET', '/ops/healthcheck', { body: '', contentType: '', context: undefined }),
+      );
+    const settled = await Promise.allSettled(Array.from({ length: connections }, one));
+    const opened = settled.filter((r) => r.status === 'fulfilled').length;
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (opened === 0 && failed !== undefined) throw this.#toTransportError(scope, failed.reason);
+    return opened;
+  }
+
   /** Waits before the next attempt; false when no time is left for one; throws if the caller aborts. */
   async #backoff(scope: CallScope, retry: number, retryAfterMs: number | undefined): Promise<boolean> {
     const ceiling = this.#options.backoffBaseMs * 2 ** retry;
@@ -151,31 +204,28 @@ export class Transport {
     return true;
   }
 
-  /** One attempt, abandoned at attemptTimeoutMs, the deadline or the caller's abort. */
-  #attempt<C>(scope: CallScope, path: string, outgoing: OutgoingRequest<C>): Promise<AttemptResponse<C>> {
-    return scope.runAttempt(this.#options.attemptTimeoutMs, (signal) =>
-      this.#exchange(signal, path, outgoing),
-    );
-  }
-
   async #exchange<C>(
     signal: AttemptSignal,
+    method: 'POST' | 'GET',
     path: string,
     outgoing: OutgoingRequest<C>,
   ): Promise<AttemptResponse<C>> {
     const sentAt = this.#options.clock();
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.#options.apiKey}`,
+      'x-uid2-client-version': this.#options.clientVersion,
+    };
+    if (method === 'POST') headers['content-type'] = outgoing.contentType;
     const res = await this.#dispatcher.request({
       origin: this.#options.origin,
       path: this.#options.basePath + path,
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${this.#options.apiKey}`,
-        'content-type': outgoing.contentType,
-        'x-uid2-client-version': this.#options.clientVersion,
-      },
-      body: outgoing.body,
+      method,
+      headers,
+      ...(method === 'POST' ? { body: outgoing.body } : {}),
       signal,
     });
+    // From here on the body may be abandoned on any path: never let its 'error' go unheard.
+    res.body.on('error', ignore);
     const receivedAt = this.#options.clock();
     const body = await this.#readBody(res);
     const date = headerValue(res.headers.date);
@@ -184,7 +234,7 @@ export class Transport {
       statusCode: res.statusCode,
       contentType: headerValue(res.headers['content-type']) ?? '',
       body,
-      dateMs: Number.isNaN(dateMs) ? undefined : dateMs,
+      dateMs: dateMs === undefined || Number.isNaN(dateMs) ? undefined : dateMs,
       sentAt,
       receivedAt,
       context: outgoing.context,
@@ -194,109 +244,56 @@ export class Transport {
 
   async #readBody(res: Dispatcher.ResponseData): Promise<Buffer> {
     const max = this.#options.maxResponseBytes;
-    const tooLarge = () =>
-      new Uid2Error('UID2_RESPONSE_TOO_LARGE', `response body is larger than maxResponseBytes (${max})`, {
-        httpStatus: res.statusCode,
-        retryable: false,
-      });
-    const declared = Number(headerValue(res.headers['content-length']));
-    if (declared > max) {
+    const tooLarge = () => {
       res.body.destroy();
-      throw tooLarge();
-    }
+      return new Uid2Error(
+        'UID2_RESPONSE_TOO_LARGE',
+        `response body is larger than maxResponseBytes (${max})`,
+        {
+          httpStatus: res.statusCode,
+          retryable: false,
+        },
+      );
+    };
+    const declared = Number(headerValue(res.headers['content-length']));
+    if (declared > max) throw tooLarge();
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of res.body) {
       size += (chunk as Buffer).length;
-      if (size > max) {
-        res.body.destroy();
-        throw tooLarge();
-      }
+      if (size > max) throw tooLarge();
       chunks.push(chunk as Buffer);
     }
     return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
   }
 
   #toTransportError(scope: CallScope, err: unknown): Uid2Error {
-    if (err instanceof Uid2Error) {
-      err.attempts = scope.attempts;
-      return err;
-    }
+    if (err instanceof Uid2Error) return err.withAttempts(scope.attempts);
+    if (this.closed) return closedError(scope.attempts);
     const code = (err as { code?: unknown } | null)?.code;
-    return new Uid2Error(
-      'UID2_NETWORK',
-      `connection to the operator failed (${typeof code === 'string' ? code : 'unknown error'})`,
-      { attempts: scope.attempts, cause: err },
-    );
+    const shown = typeof code === 'string' && /^[A-Z0-9_]{1,64}$/.test(code) ? code : 'unknown error';
+    return new Uid2Error('UID2_NETWORK', `connection to the operator failed (${shown})`, {
+      attempts: scope.attempts,
+      cause: sanitisedCause(err),
+    });
   }
 
-  /** Ends the owned Agent's connections (a given dispatcher is left to its owner). */
-  async close(): Promise<void> {
-    if (this.#ownsDispatcher) await this.#dispatcher.close();
-  }
-}
-
-const SECRET_MESSAGE = 'Check encryption key';
-const TIMESTAMP_MESSAGE = 'Invalid timestamp';
-const MAX_OPERATOR_MESSAGE = 500;
-
-/** The operator's JSON error body, when the answer has one. */
-export function parseOperatorError(body: Buffer): { status?: string; message?: string } {
-  if (body.length === 0 || body.length > 16_384) return {};
-  try {
-    const parsed = operatorErrorSchema.safeParse(JSON.parse(body.toString('utf8')));
-    if (!parsed.success) return {};
-    const out: { status?: string; message?: string } = {};
-    if (parsed.data.status !== undefined) out.status = parsed.data.status.slice(0, 64);
-    if (parsed.data.message !== undefined) out.message = parsed.data.message.slice(0, MAX_OPERATOR_MESSAGE);
-    return out;
-  } catch {
-    return {};
+  /**
+   * Ends the owned Agent's connections (a given dispatcher is left to its owner). Idempotent: a second
+   * call waits for the first.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#ownsDispatcher ? this.#dispatcher.close().catch(ignore) : Promise.resolve();
+    return this.#closing;
   }
 }
 
-/**
- * Maps a non-200 operator answer to a {@link Uid2Error} with the operator's status and message kept.
- * `scrub` removes any secret the message might echo (defence in depth: the operator never does).
- */
-export function errorFromResponse(
-  statusCode: number,
-  body: Buffer,
-  attempts: number,
-  scrub: (text: string) => string,
-): Uid2Error {
-  const parsed = parseOperatorError(body);
-  const message = parsed.message === undefined ? undefined : scrub(parsed.message);
-  const details = {
-    httpStatus: statusCode,
-    attempts,
-    ...(parsed.status === undefined ? {} : { operatorStatus: parsed.status }),
-    ...(message === undefined ? {} : { operatorMessage: message }),
-  };
-  const said = message === undefined ? '' : `: ${message}`;
-  let code: Uid2ErrorCode;
-  let text: string;
-  if (statusCode === 401) {
-    code = 'UID2_UNAUTHORIZED';
-    text = 'operator refused the API key (unknown, disabled, missing role, or another environment)';
-  } else if (statusCode === 429) {
-    code = 'UID2_RATE_LIMITED';
-    text = 'operator is rate limiting';
-  } else if (statusCode >= 500) {
-    code = 'UID2_SERVER_ERROR';
-    text = `operator failed with HTTP ${statusCode}`;
-  } else if (statusCode === 400 && message?.includes(SECRET_MESSAGE)) {
-    code = 'UID2_BAD_CLIENT_SECRET';
-    text = 'operator could not decrypt the request: the client secret does not belong to this API key';
-  } else if (statusCode === 400 && message?.startsWith(TIMESTAMP_MESSAGE)) {
-    code = 'UID2_CLOCK_SKEW';
-    text = 'operator refused the request timestamp: the local clock is off by about two minutes or more';
-  } else if (statusCode >= 400 && statusCode < 500) {
-    code = 'UID2_BAD_REQUEST';
-    text = `operator refused the request (HTTP ${statusCode})`;
-  } else {
-    code = 'UID2_RESPONSE_INVALID';
-    text = `unexpected HTTP ${statusCode} from the operator (redirects are not followed; check baseUrl)`;
-  }
-  return new Uid2Error(code, text + said, details);
+function ignore(): void {}
+
+/** The error of a call made after `close()`: immediate, not retryable. */
+export function closedError(attempts: number): Uid2Error {
+  return new Uid2Error('UID2_CLIENT_CLOSED', 'the client was closed; create a new PublisherClient', {
+    retryable: false,
+    ...(attempts > 0 ? { attempts } : {}),
+  });
 }

@@ -70,12 +70,16 @@ describe('generate', () => {
   });
 
   it('optout for optout@example.com, +00000000000 and an opted-out hash; success for the refresh-optout users', async () => {
-    expect(await client.generateToken({ email: 'optout@example.com' })).toEqual({ status: 'optout' });
-    expect(await client.generateToken({ phone: '+00000000000' })).toEqual({ status: 'optout' });
+    expect(await client.generateToken({ email: 'optout@example.com' })).toEqual({
+      status: 'optout',
+      remembered: false,
+    });
+    expect(await client.generateToken({ phone: '+00000000000' })).toEqual({
+      status: 'optout',
+      remembered: false,
+    });
     expect(await client.generateToken({ emailHash: 'DYsnJ8r5+cjRDHue98gIGDKvLIMuqAm/RRLODrjqK50=' })).toEqual(
-      {
-        status: 'optout',
-      },
+      { status: 'optout', remembered: false },
     );
     expect((await client.generateToken({ email: 'refresh-optout@example.com' })).status).toBe('success');
     expect((await client.generateToken({ phone: '+00000000002' })).status).toBe('success');

@@ -47,9 +47,10 @@ const validBody = sealGenerateResponse(
     body: {
       advertising_token: 'A4AAAA',
       refresh_token: 'AAAAAA',
-      identity_expires: 2,
-      refresh_expires: 3,
-      refresh_from: 1,
+      // Valid for a day: a success that is already expired is refused (issue 8, point 8).
+      identity_expires: Date.now() + 86_400_000,
+      refresh_expires: Date.now() + 2 * 86_400_000,
+      refresh_from: Date.now() + 3_600_000,
       refresh_response_key: secret,
     },
     status: 'success',

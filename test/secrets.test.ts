@@ -67,6 +67,7 @@ function failureSync(run: () => unknown): void {
   }
 }
 
+// Every path is exercised once, before the checks, so that each check below can also run alone.
 beforeAll(async () => {
   subscribe(DIAGNOSTICS_CHANNELS.requestStart, record);
   subscribe(DIAGNOSTICS_CHANNELS.requestEnd, record);
@@ -81,7 +82,8 @@ beforeAll(async () => {
     secrets.add(value);
   }
   secrets.add(hashEmail(EMAIL));
-});
+  await exerciseEveryPath();
+}, 60_000);
 
 afterAll(async () => {
   unsubscribe(DIAGNOSTICS_CHANNELS.requestStart, record);
@@ -90,82 +92,87 @@ afterAll(async () => {
   await op.close();
 });
 
-describe('secret hygiene', () => {
-  it('exercises every error path and outcome', async () => {
-    const client = clientFor();
-    const ok = await client.generateToken({ email: EMAIL });
-    results.push(ok);
-    if (ok.status !== 'success') throw new Error('setup');
-    const identity = remember(ok.identity);
-    const refreshed = await client.refreshToken(identity);
-    results.push(refreshed);
-    if (refreshed.status === 'success') remember(refreshed.identity);
-    results.push(await client.generateToken({ phone: PHONE }));
-    results.push(await client.generateToken({ email: 'optout@example.com' }));
+async function exerciseEveryPath(): Promise<void> {
+  const client = clientFor();
+  const ok = await client.generateToken({ email: EMAIL });
+  results.push(ok);
+  if (ok.status !== 'success') throw new Error('setup');
+  const identity = remember(ok.identity);
+  const refreshed = await client.refreshToken(identity);
+  results.push(refreshed);
+  if (refreshed.status === 'success') remember(refreshed.identity);
+  results.push(await client.generateToken({ phone: PHONE }));
+  results.push(await client.generateToken({ email: 'optout@example.com' }));
 
-    // Configuration and input.
-    failureSync(
-      () =>
-        new PublisherClient({ baseUrl: 'http://example.com', apiKey: op.apiKey, secretKey: op.secretKey }),
-    );
-    failureSync(
-      () => new PublisherClient({ baseUrl: op.url, apiKey: `${op.apiKey} `, secretKey: op.secretKey }),
-    );
-    failureSync(
-      () => new PublisherClient({ baseUrl: op.url, apiKey: op.apiKey, secretKey: op.secretKey.slice(1) }),
-    );
-    await failure(client.generateToken({ email: `${EMAIL}@` }));
-    await failure(client.generateToken({ phone: `${PHONE} ` }));
-    await failure(client.refreshToken(`${JSON.stringify(identity).slice(0, -1)}`));
-    failureSync(() => parseIdentity({ ...identity, identity_expires: 'soon' }));
+  // Configuration and input.
+  failureSync(
+    () => new PublisherClient({ baseUrl: 'http://example.com', apiKey: op.apiKey, secretKey: op.secretKey }),
+  );
+  failureSync(
+    () => new PublisherClient({ baseUrl: op.url, apiKey: `${op.apiKey} `, secretKey: op.secretKey }),
+  );
+  failureSync(
+    () => new PublisherClient({ baseUrl: op.url, apiKey: op.apiKey, secretKey: op.secretKey.slice(1) }),
+  );
+  await failure(client.generateToken({ email: `${EMAIL}@` }));
+  await failure(client.generateToken({ phone: `${PHONE} ` }));
+  await failure(client.refreshToken(`${JSON.stringify(identity).slice(0, -1)}`));
+  failureSync(() => parseIdentity({ ...identity, identity_expires: 'soon' }));
 
-    // Operator refusals.
-    await failure(clientFor({ apiKey: `${op.apiKey}x` }).generateToken({ email: EMAIL }));
-    await failure(
-      clientFor({ secretKey: Buffer.alloc(32, 3).toString('base64') }).generateToken({ email: EMAIL }),
-    );
-    const tampered = identity.refresh_token.replace(
-      /^(.{50})./,
-      (_, head: string) => `${head}${identity.refresh_token[50] === 'Q' ? 'R' : 'Q'}`,
-    );
-    await failure(client.refreshToken({ ...identity, refresh_token: tampered }));
-    await failure(client.refreshToken({ ...identity, refresh_expires: 1 }));
+  // Operator refusals.
+  await failure(clientFor({ apiKey: `${op.apiKey}x` }).generateToken({ email: EMAIL }));
+  await failure(
+    clientFor({ secretKey: Buffer.alloc(32, 3).toString('base64') }).generateToken({ email: EMAIL }),
+  );
+  const tampered = identity.refresh_token.replace(
+    /^(.{50})./,
+    (_, head: string) => `${head}${identity.refresh_token[50] === 'Q' ? 'R' : 'Q'}`,
+  );
+  await failure(client.refreshToken({ ...identity, refresh_token: tampered }));
+  await failure(client.refreshToken({ ...identity, refresh_expires: 1 }));
 
-    // Every fault kind on both endpoints.
-    for (const kind of FAULT_KINDS) {
-      for (const endpoint of ['generate', 'refresh'] as const) {
-        const spec = (
-          kind === 'delay' || kind === 'stall' ? { kind, ms: 1_000, endpoint } : { kind, endpoint }
-        ) as FaultSpec;
-        op.injectFault(spec);
-        const quick = clientFor({ timeoutMs: 300 });
-        await failure(
-          endpoint === 'generate' ? quick.generateToken({ email: EMAIL }) : quick.refreshToken(identity),
-        );
-        op.clearFaults();
-      }
+  // Every fault kind on both endpoints.
+  for (const kind of FAULT_KINDS) {
+    for (const endpoint of ['generate', 'refresh'] as const) {
+      const spec = (
+        kind === 'delay' || kind === 'stall' ? { kind, ms: 1_000, endpoint } : { kind, endpoint }
+      ) as FaultSpec;
+      op.injectFault(spec);
+      const quick = clientFor({ timeoutMs: 300 });
+      await failure(
+        endpoint === 'generate' ? quick.generateToken({ email: EMAIL }) : quick.refreshToken(identity),
+      );
+      op.clearFaults();
     }
+  }
 
-    // Network failure, abort.
-    const closed = await new Promise<number>((resolve) => {
-      const server = createServer();
-      server.listen(0, '127.0.0.1', () => {
-        const { port } = server.address() as { port: number };
-        server.close(() => resolve(port));
-      });
+  // Network failure, abort.
+  const closed = await new Promise<number>((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
     });
-    await failure(clientFor({ baseUrl: `http://127.0.0.1:${closed}` }).generateToken({ email: EMAIL }));
-    await failure(client.generateToken({ email: EMAIL }, { signal: AbortSignal.abort() }));
+  });
+  await failure(clientFor({ baseUrl: `http://127.0.0.1:${closed}` }).generateToken({ email: EMAIL }));
+  await failure(client.generateToken({ email: EMAIL }, { signal: AbortSignal.abort() }));
 
-    // Clock skew that cannot be corrected: the operator's clock jumps at every attempt.
-    const jump = () => op.advanceClock(10 * 60_000);
-    subscribe(DIAGNOSTICS_CHANNELS.requestStart, jump);
-    await failure(clientFor().generateToken({ email: EMAIL }));
-    unsubscribe(DIAGNOSTICS_CHANNELS.requestStart, jump);
-    op.setClockOffset(0);
-    // Another 4xx: a base URL whose path does not exist on the operator.
-    await failure(clientFor({ baseUrl: `${op.url}/elsewhere` }).generateToken({ email: EMAIL }));
+  // Clock skew that cannot be corrected: the operator's clock jumps at every attempt.
+  const jump = () => op.advanceClock(10 * 60_000);
+  subscribe(DIAGNOSTICS_CHANNELS.requestStart, jump);
+  await failure(clientFor().generateToken({ email: EMAIL }));
+  unsubscribe(DIAGNOSTICS_CHANNELS.requestStart, jump);
+  op.setClockOffset(0);
+  // Another 4xx: a base URL whose path does not exist on the operator.
+  await failure(clientFor({ baseUrl: `${op.url}/elsewhere` }).generateToken({ email: EMAIL }));
+  // A call after close().
+  const closedClient = clientFor();
+  await closedClient.close();
+  await failure(closedClient.refreshToken(identity));
+}
 
+describe('secret hygiene', () => {
+  it('exercises every error path and outcome', () => {
     const codes = new Set(errors.map((err) => (err as Uid2Error).code));
     expect([...codes].sort()).toEqual([...UID2_ERROR_CODES].sort());
     expect(errors.every((err) => err instanceof Uid2Error)).toBe(true);
