@@ -13,6 +13,12 @@ import {
 } from './endpoints/generate.js';
 import { type RefreshResult, readRefreshAnswer } from './endpoints/refresh.js';
 import { ENDPOINTS, type EndpointSpec } from './endpoints/table.js';
+import {
+  decryptTokenValidateResponse,
+  type ValidateInput,
+  type ValidateResult,
+  validateRequestJson,
+} from './endpoints/validate.js';
 import { sealRequestEnvelope } from './envelope.js';
 import { Uid2Error } from './errors.js';
 import { type Identity, isDueForRefresh, isRefreshable, parseIdentity } from './identity.js';
@@ -224,6 +230,32 @@ export class PublisherClient {
     this.#checkOpen();
     if (!isDueForRefresh(current, this.#clock.corrected())) return identityCurrent(current);
     return this.refreshToken(current, options);
+  }
+
+  /**
+   * Asks the operator whether `advertisingToken` was issued for this DII (`/v2/token/validate`, meant for
+   * testing an integration): `match`, `mismatch`, `invalid_token` or `not_owner` (another site's token).
+   *
+   * @example
+   * ```ts
+   * const v = await client.validateToken(identity.advertising_token, { email: 'validate@example.com' });
+   * console.log(v.status); // 'match'
+   * ```
+   */
+  async validateToken(
+    advertisingToken: string,
+    input: ValidateInput,
+    options?: CallOptions,
+  ): Promise<ValidateResult> {
+    const signal = callSignal(options);
+    const json = validateRequestJson(advertisingToken, input);
+    this.#checkOpen();
+    const scrubber = this.#scrubber.with([advertisingToken]);
+    return (await this.#call(ENDPOINTS.validate, signal, scrubber, this.#sealing(json), (res) =>
+      decryptTokenValidateResponse(this.#options.secret, bodyOf(res), res.context, {
+        onTimestamp: (timestamp) => this.#clock.learnFromAnswer(timestamp, res),
+      }),
+    )) as ValidateResult;
   }
 
   /**

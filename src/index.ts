@@ -24,6 +24,12 @@ export {
   type RefreshTokenInvalid,
 } from './endpoints/refresh.js';
 export { ENDPOINTS, type EndpointLabel, type EndpointSpec, type EnvelopeKind } from './endpoints/table.js';
+export {
+  decryptTokenValidateResponse,
+  encryptTokenValidateRequest,
+  type ValidateInput,
+  type ValidateResult,
+} from './endpoints/validate.js';
 export { type EncryptedRequest, encryptRequestEnvelope, type RequestEnvelopeOptions } from './envelope.js';
 export { Environments } from './environments.js';
 export {

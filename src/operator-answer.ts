@@ -17,6 +17,10 @@ export const OPERATOR_MESSAGES = Object.freeze({
   checkClientSecret: 'Check encryption key',
   /** 400 on refresh: the refresh token itself could not be decoded (stage one). */
   refreshStageOne: ['Invalid body:', 'Invalid key:', 'Invalid data:', 'Invalid format:'] as readonly string[],
+  /** 400 on validate: the advertising token does not decode. */
+  invalidToken: 'Invalid token',
+  /** 400 on validate: the token belongs to another site. */
+  notOwner: 'Unauthorised to validate token',
 });
 
 /** Longest operator `status` kept, characters (after scrubbing). */
@@ -102,6 +106,10 @@ export function refusalOf(
     if (raw.status === 'invalid_token') return outcome('invalid_token');
     const stageOne = OPERATOR_MESSAGES.refreshStageOne.some((prefix) => raw.message?.startsWith(prefix));
     if (raw.status === 'client_error' && stageOne) return outcome('invalid_token');
+  }
+  if (endpoint === 'validate' && raw.status === 'client_error') {
+    if (raw.message === OPERATOR_MESSAGES.invalidToken) return outcome('invalid_token');
+    if (raw.message === OPERATOR_MESSAGES.notOwner) return outcome('not_owner');
   }
   return undefined;
 }

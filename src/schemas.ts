@@ -75,6 +75,12 @@ export const refreshResponseSchema = z.discriminatedUnion('status', [
   z.looseObject({ status: z.literal('invalid_token'), message: z.string().optional() }),
 ]);
 
+/**
+ * Decrypted `/v2/token/validate` 200 answers (PROTOCOL.md §14): `body` says whether the token was issued
+ * for the DII.
+ */
+export const validateResponseSchema = z.looseObject({ status: z.literal('success'), body: z.boolean() });
+
 /** A plain-JSON operator error body (`{"status":"client_error","message":"..."}`). */
 export const operatorErrorSchema = z.looseObject({
   status: z.string().optional(),
@@ -85,6 +91,7 @@ export type IssuedIdentityShape = z.infer<typeof issuedIdentitySchema>;
 export type StoredIdentityShape = z.infer<typeof storedIdentitySchema>;
 export type GenerateResponseShape = z.infer<typeof generateResponseSchema>;
 export type RefreshResponseShape = z.infer<typeof refreshResponseSchema>;
+export type ValidateResponseShape = z.infer<typeof validateResponseSchema>;
 
 /** Describes a zod failure by paths and issue codes only, never by values. */
 function describeIssues(error: z.ZodError): string {
