@@ -5,42 +5,11 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliIo, EXIT } from '../src/cli/io.js';
+import { EXIT } from '../src/cli/io.js';
 import { runCli } from '../src/cli/main.js';
 import { parseIdentity } from '../src/index.js';
 import { type LocalOperator, startLocalOperator } from '../src/testing/index.js';
-
-interface Captured {
-  io: CliIo;
-  out: () => string;
-  err: () => string;
-  stop: () => void;
-}
-
-function capture(env: Record<string, string> = {}, stdin = ''): Captured {
-  let out = '';
-  let err = '';
-  let stop: () => void = () => {};
-  const stopped = new Promise<void>((resolve) => {
-    stop = resolve;
-  });
-  return {
-    io: {
-      stdout: (text) => {
-        out += text;
-      },
-      stderr: (text) => {
-        err += text;
-      },
-      env,
-      readStdin: async () => stdin,
-      untilStopped: () => stopped,
-    },
-    out: () => out,
-    err: () => err,
-    stop: () => stop(),
-  };
-}
+import { capture, exportedVariables, UNPRINTABLE, until } from './support/cli-capture.js';
 
 let op: LocalOperator;
 let env: Record<string, string>;
@@ -56,8 +25,9 @@ describe('uid2-publisher help', () => {
   it('lists the commands, and each command has --help', async () => {
     const main = capture();
     expect(await runCli(['--help'], main.io)).toBe(EXIT.ok);
-    for (const command of ['demo', 'operator', 'generate', 'refresh']) expect(main.out()).toContain(command);
-    for (const command of ['demo', 'operator', 'generate', 'refresh']) {
+    const commands = ['demo', 'operator', 'generate', 'refresh', 'validate'];
+    for (const command of commands) expect(main.out()).toContain(command);
+    for (const command of commands) {
       const run = capture();
       expect(await runCli([command, '--help'], run.io)).toBe(EXIT.ok);
       expect(run.out()).toContain(`usage: uid2-publisher ${command}`);
@@ -67,10 +37,35 @@ describe('uid2-publisher help', () => {
   it('an unknown command or flag is a usage error (exit 2)', async () => {
     const unknown = capture();
     expect(await runCli(['frobnicate'], unknown.io)).toBe(EXIT.usage);
-    expect(unknown.err()).toContain('unknown command');
+    expect(unknown.err()).toMatch(/^UID2_INVALID_INPUT: unknown command "frobnicate"\n/);
     const flag = capture(env);
     expect(await runCli(['generate', '--emial', 'a@b.com'], flag.io)).toBe(EXIT.usage);
+    expect(flag.err()).toMatch(/^UID2_INVALID_INPUT: Unknown option '--emial'/);
     expect(flag.err()).toContain('usage: uid2-publisher generate');
+  });
+
+  it('names of Object prototype members are unknown commands and flags, not silent successes', async () => {
+    for (const name of ['toString', '__proto__', 'constructor', 'hasOwnProperty', 'valueOf']) {
+      const run = capture(env);
+      expect(await runCli([name], run.io), name).toBe(EXIT.usage);
+      expect(run.err()).toMatch(/^UID2_INVALID_INPUT: unknown command /);
+      const flag = capture(env);
+      expect(await runCli(['generate', `--${name}`, 'x'], flag.io), name).toBe(EXIT.usage);
+      expect(flag.err()).toMatch(/^UID2_INVALID_INPUT: Unknown option/);
+    }
+  });
+
+  it('escapes control characters of an unknown command or flag instead of printing them', async () => {
+    const hostile = 'x\u001b]52;c;cHduZWQ\u0007\r\nUID2_FAKE: line\u202e\u009b2J';
+    for (const argv of [[hostile], ['generate', `--${hostile}`], ['refresh', '--identity', hostile]]) {
+      const run = capture(env);
+      expect(await runCli(argv, run.io)).toBe(EXIT.usage);
+      const first = run.err().split('\n')[0] as string;
+      expect(first).toMatch(/^UID2_INVALID_INPUT: /);
+      expect(first).toContain('\\u001b]52;c;cHduZWQ\\u0007\\u000d\\u000aUID2_FAKE: line\\u202e\\u009b2J');
+      expect(run.err()).not.toMatch(UNPRINTABLE);
+      expect(run.err()).not.toMatch(/^UID2_FAKE/m);
+    }
   });
 });
 
@@ -86,7 +81,7 @@ describe('uid2-publisher generate', () => {
   it('prints optout, and accepts --phone, hashes and --tcf', async () => {
     const optout = capture(env);
     expect(await runCli(['generate', '--phone', '+00000000000'], optout.io)).toBe(EXIT.ok);
-    expect(optout.out()).toBe('{"status":"optout"}\n');
+    expect(optout.out()).toBe('{"status":"optout","remembered":false}\n');
     const hashed = capture(env);
     const args = [
       'generate',
@@ -165,6 +160,51 @@ describe('uid2-publisher refresh', () => {
     const nofile = capture(env);
     expect(await runCli(['refresh', '--identity', '/nonexistent/identity.json'], nofile.io)).toBe(EXIT.usage);
   });
+
+  it('on a terminal with no --identity, prints its usage instead of waiting for input', async () => {
+    const run = capture(env, '', { stdinIsTTY: true });
+    run.io.readStdin = () => new Promise(() => {}); // a terminal nobody types into
+    expect(await runCli(['refresh'], run.io)).toBe(EXIT.usage);
+    expect(run.err()).toMatch(/^UID2_INVALID_INPUT: no identity: pipe one in, or pass --identity FILE\n/);
+    expect(run.err()).toContain('usage: uid2-publisher refresh');
+    expect(run.out()).toBe('');
+  });
+
+  it('a non-success result line is refused in one sentence, not as a schema report', async () => {
+    const cases = [
+      ['{"status":"optout"}', 'a generate result with status "optout"'],
+      ['{"status":"optout","remembered":true}', 'a generate result with status "optout"'],
+      ['{"status":"insufficient_user_consent"}', 'a generate result with status "insufficient_user_consent"'],
+      ['{"status":"invalid_token","detail":"x"}', 'a refresh result with status "invalid_token"'],
+      ['{"status":"expired_token"}\n', 'a refresh result with status "expired_token"'],
+    ] as const;
+    const before = JSON.stringify(op.stats());
+    for (const [line, what] of cases) {
+      const run = capture(env, line);
+      expect(await runCli(['refresh'], run.io), line).toBe(EXIT.usage);
+      expect(run.err().split('\n')[0]).toBe(
+        `UID2_INVALID_INPUT: the input is ${what}, not an identity; there is nothing to refresh`,
+      );
+    }
+    expect(JSON.stringify(op.stats())).toBe(before); // no request was sent for any of them
+  });
+
+  it('every failure is one CODE: message line', async () => {
+    const runs = [
+      [['refresh'], capture(env, '{}')],
+      [['refresh'], capture(env, 'not json')],
+      [['generate', '--email', 'a@b.com', '--timeout-ms', 'soon'], capture(env)],
+      [['generate', '--email', 'a@b.com', '--phone', '+12345678901'], capture(env)],
+      [['generate', '--email', 'a@b.com', '--ca-file', '/nonexistent.pem'], capture(env)],
+      [['validate', '--email', 'a@b.com'], capture(env)],
+      [['operator', '--ca-file', 'ca.pem'], capture()],
+      [['generate', 'positional'], capture(env)],
+    ] as const;
+    for (const [argv, run] of runs) {
+      expect(await runCli(argv, run.io), argv.join(' ')).toBe(EXIT.usage);
+      expect(run.err(), argv.join(' ')).toMatch(/^UID2_INVALID_(INPUT|CONFIG|IDENTITY): \S/);
+    }
+  });
 });
 
 describe('uid2-publisher operator', () => {
@@ -174,16 +214,16 @@ describe('uid2-publisher operator', () => {
     await writeFile(config, JSON.stringify({ profile: 'integration' }));
     const run = capture();
     const exit = runCli(['operator', '--port', '0', '--config', config], run.io);
-    for (let i = 0; i < 100 && !run.out().includes('UID2_SECRET_KEY='); i++)
-      await new Promise((r) => setTimeout(r, 10));
-    const vars = Object.fromEntries(
+    await until(() => run.out().includes('UID2_SECRET_KEY='));
+    const vars = exportedVariables(run.out());
+    expect(Object.keys(vars)).toEqual(['UID2_BASE_URL', 'UID2_API_KEY', 'UID2_SECRET_KEY']);
+    // The whole output is a shell script: comments and the three export lines.
+    expect(
       run
         .out()
         .split('\n')
-        .filter((line) => line.startsWith('UID2_'))
-        .map((line) => line.split(/=(.*)/s).slice(0, 2) as [string, string]),
-    );
-    expect(Object.keys(vars)).toEqual(['UID2_BASE_URL', 'UID2_API_KEY', 'UID2_SECRET_KEY']);
+        .filter((line) => line !== '' && !line.startsWith('#')),
+    ).toHaveLength(3);
     const health = await fetch(`${vars.UID2_BASE_URL}/ops/healthcheck`);
     expect(await health.text()).toBe('OK');
     const generated = capture(vars);
@@ -192,15 +232,34 @@ describe('uid2-publisher operator', () => {
     expect(identity.refresh_from - Date.now()).toBeLessThanOrEqual(900_000);
     run.stop();
     expect(await exit).toBe(EXIT.ok);
-    expect(run.out()).toContain('local operator stopped');
+    expect(run.out()).toContain('# local operator stopped');
     await expect(fetch(`${vars.UID2_BASE_URL}/ops/healthcheck`)).rejects.toThrow();
   });
 
   it('rejects a bad port or config', async () => {
     const port = capture();
     expect(await runCli(['operator', '--port', 'http'], port.io)).toBe(EXIT.usage);
+    expect(port.err()).toMatch(/^UID2_INVALID_INPUT: --port must be 0 to 65535\n/);
     const config = capture();
     expect(await runCli(['operator', '--config', '/nonexistent.json'], config.io)).toBe(EXIT.usage);
+    expect(config.err()).toMatch(/^UID2_INVALID_CONFIG: cannot read --config file/);
+  });
+
+  it('a port in use is a usage error in CODE: message form', async () => {
+    const busy = await startLocalOperator();
+    try {
+      const port = new URL(busy.url).port;
+      const run = capture();
+      expect(await runCli(['operator', '--port', port], run.io)).toBe(EXIT.usage);
+      expect(run.err()).toMatch(
+        new RegExp(
+          `^UID2_INVALID_CONFIG: port ${port} is already in use: pass another --port, or 0 for any free port\n`,
+        ),
+      );
+      expect(run.out()).toBe('');
+    } finally {
+      await busy.close();
+    }
   });
 });
 

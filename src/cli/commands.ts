@@ -1,86 +1,66 @@
 /**
- * The `generate`, `refresh` and `operator` commands. Each takes parsed arguments and a {@link CliIo}.
+ * The `generate` and `refresh` commands. Each takes parsed flags, a {@link CliIo} and the run's
+ * {@link Secrets}, prints one JSON line and returns the exit code; failures are thrown.
  */
 import { readFile } from 'node:fs/promises';
-import { PublisherClient } from '../client.js';
-import type { GenerateInput } from '../input.js';
-import type { GenerateResult, RefreshResult } from '../results.js';
-import { type LocalOperator, type LocalOperatorOptions, startLocalOperator } from '../testing/index.js';
+import type { GenerateInput, GenerateResult, RefreshResult } from '../index.js';
 import { type CliIo, EXIT, UsageError } from './io.js';
+import type { Secrets } from './output.js';
+import { type TargetFlags, withClient } from './target.js';
 
-/** Options shared by the commands that call an operator. */
-export interface TargetFlags {
-  local?: boolean | undefined;
-  'timeout-ms'?: string | undefined;
-}
-
-/** Prints a result as one JSON line; a success embeds `identityJson` verbatim as `identity`. */
-export function formatResult(result: GenerateResult | RefreshResult): string {
-  if (result.status === 'success') return `{"status":"success","identity":${result.identityJson}}\n`;
-  return `${JSON.stringify(result)}\n`;
-}
-
-/** Runs `work` with a client for UID2_* variables, or for a throwaway local operator with `--local`. */
-async function withClient<T>(
-  flags: TargetFlags,
-  io: CliIo,
-  work: (client: PublisherClient) => Promise<T>,
-): Promise<T> {
-  let operator: LocalOperator | undefined;
-  let settings: { baseUrl: string; apiKey: string; secretKey: string };
-  if (flags.local) {
-    operator = await startLocalOperator();
-    settings = { baseUrl: operator.url, apiKey: operator.apiKey, secretKey: operator.secretKey };
-  } else {
-    const missing = ['UID2_BASE_URL', 'UID2_API_KEY', 'UID2_SECRET_KEY'].filter((name) => !io.env[name]);
-    if (missing.length > 0) throw new UsageError(`set ${missing.join(', ')} (or pass --local)`);
-    settings = {
-      baseUrl: io.env.UID2_BASE_URL as string,
-      apiKey: io.env.UID2_API_KEY as string,
-      secretKey: io.env.UID2_SECRET_KEY as string,
-    };
-  }
-  const timeout = flags['timeout-ms'];
-  if (timeout !== undefined && !/^\d+$/.test(timeout))
-    throw new UsageError('--timeout-ms must be a whole number');
-  const client = new PublisherClient({
-    ...settings,
-    ...(timeout === undefined ? {} : { timeoutMs: Number(timeout) }),
-  });
-  try {
-    return await work(client);
-  } finally {
-    await client.close();
-    await operator?.close();
-  }
-}
-
-/** Flags of `uid2-publisher generate`. */
-export interface GenerateFlags extends TargetFlags {
+/** The identifier flags shared by `generate` and `validate`. */
+export interface IdentifierFlags {
   email?: string | undefined;
   phone?: string | undefined;
   'email-hash'?: string | undefined;
   'phone-hash'?: string | undefined;
+}
+
+/** A DII as the client takes it: exactly one identifier. */
+export type IdentifierInput =
+  | { email: string }
+  | { phone: string }
+  | { emailHash: string }
+  | { phoneHash: string };
+
+/** The one identifier given, or a usage error when there is none or more than one. */
+export function identifierFrom(flags: IdentifierFlags): IdentifierInput {
+  const given = (['email', 'phone', 'email-hash', 'phone-hash'] as const).filter(
+    (name) => flags[name] !== undefined,
+  );
+  const [name] = given;
+  if (given.length !== 1 || name === undefined)
+    throw new UsageError('give exactly one of --email, --phone, --email-hash, --phone-hash');
+  const value = flags[name] as string;
+  if (name === 'email') return { email: value };
+  if (name === 'phone') return { phone: value };
+  if (name === 'email-hash') return { emailHash: value };
+  return { phoneHash: value };
+}
+
+/**
+ * One JSON line for a result. A success embeds `identityJson` verbatim as `identity` (it was decrypted
+ * under the client secret, so it is the operator's own); any other result's text fields come from the
+ * operator unauthenticated, so they are redacted.
+ */
+export function formatResult(result: GenerateResult | RefreshResult, secrets: Secrets): string {
+  if (result.status === 'success') return `{"status":"success","identity":${result.identityJson}}\n`;
+  return `${JSON.stringify(result, (_key, value: unknown) => (typeof value === 'string' ? secrets.redact(value) : value))}\n`;
+}
+
+/** Flags of `uid2-publisher generate`. */
+export interface GenerateFlags extends TargetFlags, IdentifierFlags {
   tcf?: string | undefined;
 }
 
 /** `uid2-publisher generate`: prints the result JSON. */
-export async function generateCommand(flags: GenerateFlags, io: CliIo): Promise<number> {
-  const given = (['email', 'phone', 'email-hash', 'phone-hash'] as const).filter(
-    (name) => flags[name] !== undefined,
-  );
-  if (given.length !== 1)
-    throw new UsageError('give exactly one of --email, --phone, --email-hash, --phone-hash');
-  const consent = flags.tcf === undefined ? {} : { tcfConsentString: flags.tcf };
+export async function generateCommand(flags: GenerateFlags, io: CliIo, secrets: Secrets): Promise<number> {
   const input = {
-    ...(flags.email !== undefined && { email: flags.email }),
-    ...(flags.phone !== undefined && { phone: flags.phone }),
-    ...(flags['email-hash'] !== undefined && { emailHash: flags['email-hash'] }),
-    ...(flags['phone-hash'] !== undefined && { phoneHash: flags['phone-hash'] }),
-    ...consent,
+    ...identifierFrom(flags),
+    ...(flags.tcf === undefined ? {} : { tcfConsentString: flags.tcf }),
   } as GenerateInput;
-  const result = await withClient(flags, io, (client) => client.generateToken(input));
-  io.stdout(formatResult(result));
+  const result = await withClient(flags, io.env, secrets, (client) => client.generateToken(input));
+  io.stdout(formatResult(result, secrets));
   return EXIT.ok;
 }
 
@@ -89,72 +69,65 @@ export interface RefreshFlags extends TargetFlags {
   identity?: string | undefined;
 }
 
-/** Accepts an identity, or a `generate`/`refresh` result line holding one. */
-function identityFrom(text: string): object | string {
+/** Statuses only a refresh answers; `optout` and consent results are described as generate's. */
+const REFRESH_ONLY = new Set(['expired_token', 'invalid_token']);
+
+/**
+ * The identity in `text`: an identity itself, or a `generate`/`refresh` success line holding one. A
+ * result line of any other status is refused in one sentence, since there is nothing to refresh.
+ */
+export function identityFrom(text: string): object | string {
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(text);
-    if (value && typeof value === 'object' && 'identity' in value && 'status' in value) {
-      return (value as { identity: object }).identity;
-    }
+    value = JSON.parse(text);
   } catch {
-    // Not JSON: parseIdentity reports it with the right code.
+    return text; // Not JSON: the client's identity parser reports it with the right code.
   }
-  return text;
+  if (value === null || typeof value !== 'object' || !Object.hasOwn(value, 'status')) return text;
+  const { status, identity } = value as { status: unknown; identity?: unknown };
+  if (status === 'success' && identity !== null && typeof identity === 'object') return identity;
+  if (typeof status !== 'string' || status === 'success') return text;
+  const kind = REFRESH_ONLY.has(status) ? 'refresh' : 'generate';
+  throw new UsageError(
+    `the input is a ${kind} result with status ${JSON.stringify(status.slice(0, 64))}, not an identity; there is nothing to refresh`,
+  );
 }
 
 /** `uid2-publisher refresh`: reads an identity (file or stdin) and prints the result JSON. */
-export async function refreshCommand(flags: RefreshFlags, io: CliIo): Promise<number> {
+export async function refreshCommand(flags: RefreshFlags, io: CliIo, secrets: Secrets): Promise<number> {
   const source = flags.identity ?? '-';
+  if (source === '-' && io.stdinIsTTY === true)
+    throw new UsageError('no identity: pipe one in, or pass --identity FILE');
   const text =
     source === '-'
       ? await io.readStdin()
       : await readFile(source, 'utf8').catch(() => {
           throw new UsageError(`cannot read --identity file ${source}`);
         });
-  const result = await withClient(flags, io, (client) =>
-    client.refreshToken(identityFrom(text.trim()) as string),
+  const identity = identityFrom(text.trim());
+  rememberIdentitySecrets(identity, secrets);
+  const result = await withClient(flags, io.env, secrets, (client) =>
+    client.refreshToken(identity as Parameters<typeof client.refreshToken>[0]),
   );
-  io.stdout(formatResult(result));
+  io.stdout(formatResult(result, secrets));
   return EXIT.ok;
 }
 
-/** Flags of `uid2-publisher operator`. */
-export interface OperatorFlags {
-  port?: string | undefined;
-  config?: string | undefined;
-}
-
-/** `uid2-publisher operator`: runs the local operator until SIGINT/SIGTERM. */
-export async function operatorCommand(flags: OperatorFlags, io: CliIo): Promise<number> {
-  let options: LocalOperatorOptions = {};
-  if (flags.config !== undefined) {
-    const text = await readFile(flags.config, 'utf8').catch(() => {
-      throw new UsageError(`cannot read --config file ${flags.config}`);
-    });
+/** The tokens and refresh key being sent must never come back out in an error or a result. */
+function rememberIdentitySecrets(identity: object | string, secrets: Secrets): void {
+  let value: unknown = identity;
+  if (typeof identity === 'string') {
     try {
-      options = JSON.parse(text) as LocalOperatorOptions;
+      value = JSON.parse(identity);
     } catch {
-      throw new UsageError(`--config file ${flags.config} is not valid JSON`);
+      return;
     }
   }
-  if (flags.port !== undefined) {
-    if (!/^\d{1,5}$/.test(flags.port) || Number(flags.port) > 65_535)
-      throw new UsageError('--port must be 0 to 65535');
-    options = { ...options, port: Number(flags.port) };
+  if (value === null || typeof value !== 'object') return;
+  for (const field of ['advertising_token', 'refresh_token', 'refresh_response_key']) {
+    const secret: unknown = Object.hasOwn(value, field)
+      ? (value as Record<string, unknown>)[field]
+      : undefined;
+    if (typeof secret === 'string') secrets.add(secret);
   }
-  const operator = await startLocalOperator(options);
-  io.stdout(
-    [
-      `local UID2 operator listening on ${operator.url}`,
-      `UID2_BASE_URL=${operator.url}`,
-      `UID2_API_KEY=${operator.apiKey}`,
-      `UID2_SECRET_KEY=${operator.secretKey}`,
-      '(throwaway local credentials; Ctrl-C stops it)',
-      '',
-    ].join('\n'),
-  );
-  await io.untilStopped();
-  await operator.close();
-  io.stdout('local operator stopped\n');
-  return EXIT.ok;
 }

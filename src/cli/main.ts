@@ -1,157 +1,104 @@
 #!/usr/bin/env node
 /**
  * `uid2-publisher`: the command line. `uid2-publisher --help` lists the commands.
+ *
+ * Everything printed goes through one writer that escapes control characters (see ./output.ts), and
+ * every error is one `CODE: message` line on stderr with an exit code per error class (see ./io.ts).
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { parseArgs } from 'node:util';
 import { VERSION } from '../version.js';
-import { generateCommand, operatorCommand, refreshCommand } from './commands.js';
-import { type CliIo, EXIT, reportError, UsageError } from './io.js';
-
-const HELP: Record<string, string> = {
-  main: `uid2-publisher ${VERSION}: the server side of UID2/EUID for Node.js
-
-usage: uid2-publisher <command> [options]
-
-commands:
-  demo        the main job: a mobile back end against a local operator (see --help)
-  operator    run the local UID2 operator (no credentials needed)
-  generate    generate an identity from an email, phone or hash
-  refresh     refresh an identity
-
-Run "uid2-publisher <command> --help" for a command's options.
-`,
-  generate: `usage: uid2-publisher generate (--email E | --phone P | --email-hash H | --phone-hash H) [--tcf S] [--local]
-
-Generates an identity and prints the result as one JSON line:
-  {"status":"success","identity":{...}}   or   {"status":"optout"}   or   {"status":"insufficient_user_consent"}
-
-  --email E          raw email (normalised and hashed locally; never sent)
-  --phone P          E.164 phone, e.g. +12345678901 (hashed locally)
-  --email-hash H     SHA-256 of a normalised email, base64 (44 chars) or hex (64 chars)
-  --phone-hash H     SHA-256 of an E.164 phone, base64 or hex
-  --tcf S            TCF consent string (EUID)
-  --local            use a throwaway local operator instead of UID2_BASE_URL, UID2_API_KEY, UID2_SECRET_KEY
-  --timeout-ms N     deadline of the call (default 5000)
-
-exit codes: 0 done (any status), 2 bad usage/input/config, 3 refused by the operator,
-            4 transient (timeout, network, 429, 5xx), 5 untrustworthy answer, 1 internal error
-`,
-  refresh: `usage: uid2-publisher refresh [--identity FILE|-] [--local]
-
-Refreshes an identity and prints the result as one JSON line. The identity is read from FILE or, by
-default, standard input; a "generate" result line is accepted too:
-  uid2-publisher generate --email a@example.com | uid2-publisher refresh
-
-  --identity FILE|-  where to read the identity JSON (default -, standard input)
-  --local            use a throwaway local operator (its tokens only refresh against itself, so an
-                     identity from elsewhere gives invalid_token)
-  --timeout-ms N     deadline of the call (default 5000)
-
-Uses UID2_BASE_URL, UID2_API_KEY and UID2_SECRET_KEY. Exit codes as for "generate".
-`,
-  operator: `usage: uid2-publisher operator [--port N] [--config FILE]
-
-Runs the local UID2 operator on 127.0.0.1 and prints its URL, API key and secret (throwaway local
-credentials). Stops cleanly on SIGINT or SIGTERM.
-
-  --port N        port (default 0: any free port)
-  --config FILE   JSON with startLocalOperator options (scope, profile, lifetimes, clients, optOut, ...)
-`,
-  demo: `usage: uid2-publisher demo [--serve]
-
-The main job: starts the local operator and the example mobile back end (examples/mobile-backend), then
-plays the app: sign in, check the identity against the mobile SDKs' contract, advance the clock past
-refresh_from, refresh, sign in a user who opts out on refresh, and show the opt-out remembered.
-
-  --serve   keep the operator and the back end running afterwards (Ctrl-C stops them)
-`,
-};
-
-type Command = 'generate' | 'refresh' | 'operator' | 'demo';
-
-const FLAGS = {
-  generate: {
-    email: { type: 'string' },
-    phone: { type: 'string' },
-    'email-hash': { type: 'string' },
-    'phone-hash': { type: 'string' },
-    tcf: { type: 'string' },
-    local: { type: 'boolean' },
-    'timeout-ms': { type: 'string' },
-  },
-  refresh: { identity: { type: 'string' }, local: { type: 'boolean' }, 'timeout-ms': { type: 'string' } },
-  operator: { port: { type: 'string' }, config: { type: 'string' } },
-  demo: { serve: { type: 'boolean' } },
-} as const;
+import { generateCommand, refreshCommand } from './commands.js';
+import { type Command, commandNamed, FLAGS, type Options } from './flags.js';
+import { COMMAND_HELP, MAIN_HELP } from './help.js';
+import { type CliIo, EXIT, INTERNAL_CODE, reportError, UsageError } from './io.js';
+import { operatorCommand } from './operator.js';
+import { printable, Secrets, safeWriter } from './output.js';
+import { validateCommand } from './validate.js';
 
 /**
  * Runs the CLI with `argv` (without `node` and the script) and returns the exit code.
  *
  * @example
  * ```ts
- * const code = await runCli(['generate', '--local', '--email', 'user@example.com'], io);
+ * const code = await runCli(['generate', '--local', '--email', 'user@example.com'], processIo());
  * ```
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const safe: CliIo = { ...io, stdout: safeWriter(io.stdout), stderr: safeWriter(io.stderr) };
+  const secrets = new Secrets();
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    io.stdout(HELP.main as string);
+    safe.stdout(MAIN_HELP);
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
   if (name === '--version') {
-    io.stdout(`${VERSION}\n`);
+    safe.stdout(`${VERSION}\n`);
     return EXIT.ok;
   }
-  if (!(name in FLAGS)) {
-    io.stderr(`error: unknown command "${name}"\n\n${HELP.main}`);
+  const command = commandNamed(name);
+  if (command === undefined) {
+    safe.stderr(`UID2_INVALID_INPUT: unknown command "${printable(name)}"\n\n${MAIN_HELP}`);
     return EXIT.usage;
   }
-  const command = name as Command;
   try {
-    switch (command) {
-      case 'generate': {
-        const flags = parse(rest, FLAGS.generate);
-        return flags.help ? help(io, command) : await generateCommand(flags, io);
-      }
-      case 'refresh': {
-        const flags = parse(rest, FLAGS.refresh);
-        return flags.help ? help(io, command) : await refreshCommand(flags, io);
-      }
-      case 'operator': {
-        const flags = parse(rest, FLAGS.operator);
-        return flags.help ? help(io, command) : await operatorCommand(flags, io);
-      }
-      case 'demo': {
-        const flags = parse(rest, FLAGS.demo);
-        if (flags.help) return help(io, command);
-        const { demoCommand } = await import('./demo.js');
-        return await demoCommand(flags, io);
-      }
-    }
+    return await run(command, rest, safe, secrets);
   } catch (err) {
-    if (err instanceof TypeError && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.stderr(`error: ${err.message}\n\n${HELP[command]}`);
-      return EXIT.usage;
-    }
-    const code = reportError(io, err);
-    if (err instanceof UsageError) io.stderr(`\n${HELP[command]}`);
+    const code = reportError(safe, err, secrets);
+    if (err instanceof UsageError) safe.stderr(`\n${COMMAND_HELP.get(command) ?? ''}`);
     return code;
   }
 }
 
-function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: readonly string[], options: T) {
-  return parseArgs({
-    args: [...args],
-    options: { ...options, help: { type: 'boolean', short: 'h' } },
-    strict: true,
-    allowPositionals: false,
-  }).values;
+async function run(command: Command, args: readonly string[], io: CliIo, secrets: Secrets): Promise<number> {
+  switch (command) {
+    case 'generate': {
+      const flags = parseFlags(args, FLAGS.generate);
+      return flags.help ? help(io, command) : await generateCommand(flags, io, secrets);
+    }
+    case 'refresh': {
+      const flags = parseFlags(args, FLAGS.refresh);
+      return flags.help ? help(io, command) : await refreshCommand(flags, io, secrets);
+    }
+    case 'validate': {
+      const flags = parseFlags(args, FLAGS.validate);
+      return flags.help ? help(io, command) : await validateCommand(flags, io, secrets);
+    }
+    case 'operator': {
+      const flags = parseFlags(args, FLAGS.operator);
+      return flags.help ? help(io, command) : await operatorCommand(flags, io);
+    }
+    case 'demo': {
+      const flags = parseFlags(args, FLAGS.demo);
+      if (flags.help) return help(io, command);
+      const { demoCommand } = await import('./demo.js');
+      return await demoCommand(flags, io);
+    }
+  }
+}
+
+/**
+ * Parses `args` strictly (unknown flags, positionals and missing values are usage errors) and adds
+ * `--help`/`-h`. Node's messages name the offending flag; reportError prints them made printable.
+ */
+function parseFlags<T extends Options>(args: readonly string[], options: T) {
+  try {
+    return parseArgs({
+      args: [...args],
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (err) {
+    if (err instanceof TypeError && String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS'))
+      throw new UsageError(err.message);
+    throw err;
+  }
 }
 
 function help(io: CliIo, command: Command): number {
-  io.stdout(HELP[command] as string);
+  io.stdout(COMMAND_HELP.get(command) ?? '');
   return EXIT.ok;
 }
 
@@ -166,6 +113,7 @@ export function processIo(): CliIo {
       for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
       return Buffer.concat(chunks).toString('utf8');
     },
+    stdinIsTTY: process.stdin.isTTY === true,
     untilStopped: () =>
       new Promise((resolve) => {
         process.once('SIGINT', () => resolve());
@@ -190,7 +138,9 @@ if (isMain()) {
       process.exitCode = code;
     },
     (err: unknown) => {
-      process.stderr.write(`internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+      // runCli reports every failure itself; this is a last resort that still prints one safe line.
+      const message = err instanceof Error ? err.message : String(err);
+      process.stderr.write(`${INTERNAL_CODE}: ${printable(message)}\n`);
       process.exitCode = EXIT.internal;
     },
   );
