@@ -100,11 +100,20 @@ export interface TokenGenerateRequest {
   tcf_consent_string?: string;
 }
 
+/**
+ * Longest email accepted, UTF-16 code units (1024). RFC 5321 allows 64 octets of local part and 255 of
+ * domain (320 in all, and never more code units than octets), so every address it allows fits, with
+ * room for the spaces the operator strips. The cap bounds the work done for any input.
+ */
+export const MAX_EMAIL_LENGTH = 1024;
+/** Longest TCF consent string accepted, characters. */
+export const MAX_TCF_LENGTH = 8192;
+
 const IDENTIFIER_KEYS = ['email', 'phone', 'emailHash', 'phoneHash'] as const;
 const ALLOWED_KEYS: ReadonlySet<string> = new Set([...IDENTIFIER_KEYS, 'tcfConsentString']);
 const HEX_HASH = /^[0-9A-Fa-f]{64}$/;
 // TCF strings are base64url segments joined by dots; some tools emit standard base64.
-const TCF_STRING = /^[A-Za-z0-9_.+/=-]{1,8192}$/;
+const TCF_STRING = /^[A-Za-z0-9_.+/=-]+$/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 function invalid(message: string): Uid2Error {
@@ -123,7 +132,7 @@ function invalid(message: string): Uid2Error {
  * ```
  */
 export function normalizeEmail(email: string): string | null {
-  if (typeof email !== 'string') return null;
+  if (typeof email !== 'string' || email.length > MAX_EMAIL_LENGTH) return null;
   let local = '';
   let gmailLocal = '';
   let domain = '';
@@ -197,6 +206,7 @@ export function sha256Base64(value: string): string {
  */
 export function hashEmail(email: string): string {
   if (typeof email !== 'string') throw invalid('email must be a string');
+  if (email.length > MAX_EMAIL_LENGTH) throw invalid(`email is longer than ${MAX_EMAIL_LENGTH} characters`);
   if (LONE_SURROGATE.test(email)) throw invalid('email is not well-formed Unicode (lone surrogate)');
   const normalized = normalizeEmail(email);
   if (normalized === null) throw invalid('email is not a valid email address');
@@ -249,6 +259,11 @@ export function hashPhone(phone: string): string {
  */
 export function normalizeHash(hash: string, field: 'emailHash' | 'phoneHash'): string {
   if (typeof hash !== 'string') throw invalid(`${field} must be a string`);
+  if (hash.length !== 44 && hash.length !== 64) {
+    throw invalid(
+      `${field} must be a SHA-256 as 44-char standard base64 (with "=" padding) or 64 hex characters`,
+    );
+  }
   if (isHexSha256(hash)) return Buffer.from(hash, 'hex').toString('base64');
   if (decodeBase64Strict(hash)?.length === 32) return hash;
   throw invalid(
@@ -258,7 +273,12 @@ export function normalizeHash(hash: string, field: 'emailHash' | 'phoneHash'): s
 
 function checkConsent(value: unknown): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !TCF_STRING.test(value)) {
+  if (
+    typeof value !== 'string' ||
+    value.length === 0 ||
+    value.length > MAX_TCF_LENGTH ||
+    !TCF_STRING.test(value)
+  ) {
     throw invalid('tcfConsentString must be a non-empty TCF consent string (base64url characters and dots)');
   }
   return value;
