@@ -87,7 +87,9 @@ export async function startDelayProxy(target, { rttMs }) {
     const handshakeDone = acceptedAt + rtt;
     const pair = { client, upstream };
     open.add(pair);
-    const teardown = () => {
+    // A close is passed on like data, after the queued chunks, with a graceful end(): destroying the
+    // other side at once would drop bytes still queued or unflushed. Errors destroy both at once.
+    const destroy = () => {
       toServer.close();
       toClient.close();
       client.destroy();
@@ -96,12 +98,18 @@ export async function startDelayProxy(target, { rttMs }) {
     };
     client.on('data', (chunk) => toServer.push(chunk, handshakeDone));
     client.on('end', () => toServer.push(null, handshakeDone));
+    client.on('close', () => toServer.push(null, handshakeDone));
     upstream.on('data', (chunk) => toClient.push(chunk));
     upstream.on('end', () => toClient.push(null));
-    client.on('error', teardown);
-    upstream.on('error', teardown);
-    client.on('close', () => setTimeout(teardown, oneWay + 5).unref());
-    upstream.on('close', () => setTimeout(teardown, oneWay + 5).unref());
+    upstream.on('close', () => toClient.push(null));
+    client.on('error', destroy);
+    upstream.on('error', destroy);
+    let closed = 0;
+    const bothClosed = () => {
+      if (++closed === 2) destroy();
+    };
+    client.once('close', bothClosed);
+    upstream.once('close', bothClosed);
     // Connect upstream when the modelled SYN reaches the server (d after the accept); no client byte
     // is due before handshakeDone + d, so nothing waits on this connect.
     setTimeout(() => {

@@ -27,7 +27,7 @@ import {
   range,
 } from './distance-context.mjs';
 import { runTransportOptions } from './distance-h2.mjs';
-import { afterIdle, burst, cold, throughput, warm, warmed } from './distance-measure.mjs';
+import { afterIdle, burst, cold, failures, throughput, warm, warmed } from './distance-measure.mjs';
 
 if (!isMeasuringProcess()) await launch(fileURLToPath(import.meta.url));
 
@@ -63,6 +63,15 @@ function machine() {
     node: process.version,
     loadAverageAtStart: os.loadavg(),
   };
+}
+
+/** Runs one measurement; a failure names it (which client, distance and phase). */
+async function step(what, fn) {
+  try {
+    return await fn();
+  } catch (error) {
+    throw new Error(`${what}: ${error?.code ?? ''} ${error?.message ?? error}`, { cause: error });
+  }
 }
 
 /** The clients compared, by name: each `make(url)` returns a factory of fresh clients. */
@@ -104,17 +113,16 @@ if (only.has('distance')) {
         const name = names[(k + rep) % names.length];
         const make = CLIENTS[name](await far.proxyUrl('h1', rttMs));
         const r = row.clients[name];
-        r.cold.push(...(await cold(make, settings.cold)));
-        r.warm.push(...(await warm(make, settings.warm)));
+        const at = (phase) => `${name} at ${rttMs} ms, ${phase}`;
+        r.cold.push(...(await step(at('cold'), () => cold(make, settings.cold))));
+        r.warm.push(...(await step(at('warm'), () => warm(make, settings.warm))));
         for (const concurrency of settings.concurrencies) {
-          const t = await throughput(make, {
-            concurrency,
-            maxCalls: settings.tputCalls,
-            maxMs: settings.tputMs,
-          });
+          const t = await step(at(`c=${concurrency}`), () =>
+            throughput(make, { concurrency, maxCalls: settings.tputCalls, maxMs: settings.tputMs }),
+          );
           r.rps[concurrency].push(t.rps);
         }
-        r.burst.push((await burst(make, 16)).allMs);
+        r.burst.push((await step(at('burst'), () => burst(make, 16))).allMs);
         await far.ask('closeProxies');
       }
     }
@@ -188,7 +196,8 @@ if (only.has('idle')) {
   print();
   print('| idle | ours ms | minimal ms |');
   print('|---|---:|---:|');
-  for (const r of raw.idle) print(`| ${r.seconds} s | ${r.ours.toFixed(1)} | ${r.minimal.toFixed(1)} |`);
+  const ms = (v) => v?.toFixed(1) ?? 'failed';
+  for (const r of raw.idle) print(`| ${r.seconds} s | ${ms(r.ours)} | ${ms(r.minimal)} |`);
 }
 
 if (only.has('h2')) {
@@ -196,8 +205,14 @@ if (only.has('h2')) {
 }
 
 raw.machine.loadAverageAtEnd = os.loadavg();
+raw.failures = { count: failures.count, codes: Object.fromEntries(failures.codes) };
 print();
-print(`Load average at end: ${raw.machine.loadAverageAtEnd.map((l) => l.toFixed(2)).join(' ')}.`);
+print(
+  `Failed calls (left out of the timings): ${failures.count}` +
+    `${failures.count > 0 ? ` (${[...failures.codes].map(([c, n]) => `${c} ×${n}`).join(', ')})` : ''}. ` +
+    `Load average at end: ${raw.machine.loadAverageAtEnd.map((l) => l.toFixed(2)).join(' ')}.`,
+);
 const jsonFile = value('json');
 if (jsonFile) writeFileSync(jsonFile, `${JSON.stringify(raw, null, 2)}\n`);
-process.exit(0);
+// A few lost connections are the shared machine; many mean the bench or a client is broken.
+process.exit(failures.count > 20 ? 1 : 0);

@@ -1,13 +1,17 @@
 /**
- * In-process cost of one generate and one refresh, network excluded, against the crypto floor: the bare
- * node:crypto work that any UID2 client must do for the same sizes, measured in the same run.
- *
- * Every task is one complete operation; tinybench times each call. Each repetition is a fresh Bench with
- * the tasks in a rotated order, so drift of a noisy machine spreads over all of them.
+ * In-process cost of one generate and one refresh, network excluded, against floors measured in the
+ * same run as paired ratios (bench/paired.mjs: alternating batches, quartiles of the per-sample ratio):
+ * - the crypto floor: the bare node:crypto work any UID2 client must do for the same sizes (hash,
+ *   random IV, GCM seal, base64 out and in, GCM open, nonce check, JSON.parse), nothing else;
+ * - the same-work floor: the crypto floor plus what the library must also deliver, done the cheapest
+ *   way: email normalisation, a typeof check of the success shape, and `identityJson`
+ *   (JSON.stringify of the body). This is "the floor doing the same work" of issue 12.
+ * Text envelopes (base64, what the client sends today) and binary envelopes (application/octet-stream,
+ * no base64) are both measured.
  */
 import { createCipheriv, createDecipheriv, createHash, createSecretKey, randomFillSync } from 'node:crypto';
-import { Bench } from 'tinybench';
-import { EMAILS, FIXED_NONCE, identityBody, SECRET_KEY, spread, successJson } from './fixtures.mjs';
+import { EMAILS, FIXED_NONCE, identityBody, SECRET_KEY, successJson } from './fixtures.mjs';
+import { paired } from './paired.mjs';
 
 /**
  * The library functions the pipeline uses, from a build directory (default: this checkout's dist/).
@@ -64,15 +68,31 @@ export function pipelineTasks(lib) {
   let sink;
   const email = () => EMAILS[i++ & 255];
 
+  // The client reads the answer as bytes and, in text mode, takes it as latin1 text (src/client.ts).
+  const generateBytes = Buffer.from(generateText, 'latin1');
+  const generateBinary = Buffer.from(generateText, 'base64');
+  const refreshBytes = Buffer.from(refreshText, 'latin1');
+  const refreshBinary = Buffer.from(refreshText, 'base64');
+
   /** What PublisherClient.generateToken does around the transport (src/client.ts), step for step. */
   const oursGenerate = () => {
     const json = JSON.stringify(toTokenGenerateRequest({ email: email() }));
     // nonce pinned so that the recorded response matches; IV still comes from the random fill.
     const { bytes, nonce } = sealRequestEnvelope(secret, json, { now: Date.now(), nonce: FIXED_NONCE });
     const body = bytes.toString('base64');
-    const opened = openGenerateResponse(secret, generateText, nonce);
+    const opened = openGenerateResponse(secret, generateBytes.toString('latin1'), nonce);
     const result = interpretGenerateResponse(opened.json);
     if (result.status !== 'success' || body.length === 0) throw new Error('unexpected result');
+    sink = result.identityJson;
+  };
+
+  /** The same with binary envelopes: the sealed bytes are the body, the answer bytes are opened as is. */
+  const oursGenerateBinary = () => {
+    const json = JSON.stringify(toTokenGenerateRequest({ email: email() }));
+    const { bytes, nonce } = sealRequestEnvelope(secret, json, { now: Date.now(), nonce: FIXED_NONCE });
+    const opened = openGenerateResponse(secret, generateBinary, nonce);
+    const result = interpretGenerateResponse(opened.json);
+    if (result.status !== 'success' || bytes.length === 0) throw new Error('unexpected result');
     sink = result.identityJson;
   };
 
@@ -88,12 +108,9 @@ export function pipelineTasks(lib) {
     sink = result.identityJson;
   };
 
-  /**
-   * The floor: one SHA-256, one random fill (IV; nonce pinned as above), one AES-256-GCM encrypt, base64
-   * out, base64 in, one AES-256-GCM decrypt, a nonce compare, one JSON.parse. No validation, no checks.
-   */
-  const floorGenerate = () => {
-    const hash = createHash('sha256').update(email()).digest('base64');
+  /** Request side of the floor: SHA-256, random IV (nonce pinned), GCM seal; the envelope bytes. */
+  const floorSeal = (address) => {
+    const hash = createHash('sha256').update(address).digest('base64');
     const iv = randomFillSync(Buffer.allocUnsafe(20)).subarray(8);
     const payload = `{"email_hash":"${hash}"}`;
     const plaintext = Buffer.allocUnsafe(16 + payload.length);
@@ -103,105 +120,159 @@ export function pipelineTasks(lib) {
     const cipher = createCipheriv('aes-256-gcm', secretObject, iv);
     const sealed = cipher.update(plaintext);
     cipher.final();
-    const envelope = Buffer.concat([Buffer.of(1), iv, sealed, cipher.getAuthTag()]);
-    const body = envelope.toString('base64');
-    const answer = Buffer.from(generateText, 'base64');
+    return Buffer.concat([Buffer.of(1), iv, sealed, cipher.getAuthTag()]);
+  };
+  /** Answer side of the floor: GCM open, nonce compare, JSON.parse. */
+  const floorOpen = (answer) => {
     const decipher = createDecipheriv('aes-256-gcm', secretObject, answer.subarray(0, 12));
     decipher.setAuthTag(answer.subarray(answer.length - 16));
     const opened = decipher.update(answer.subarray(12, answer.length - 16));
     decipher.final();
-    if (!opened.subarray(8, 16).equals(FIXED_NONCE) || body.length === 0) throw new Error('nonce');
-    sink = JSON.parse(opened.toString('utf8', 16));
+    if (!opened.subarray(8, 16).equals(FIXED_NONCE)) throw new Error('nonce');
+    return JSON.parse(opened.toString('utf8', 16));
+  };
+  /** The least check of a success body, and identityJson: what ours must deliver beyond the crypto. */
+  const sameWork = (parsed) => {
+    const b = parsed.body;
+    if (
+      parsed.status !== 'success' ||
+      typeof b?.advertising_token !== 'string' ||
+      typeof b.refresh_token !== 'string' ||
+      typeof b.refresh_response_key !== 'string' ||
+      !Number.isSafeInteger(b.identity_expires) ||
+      !Number.isSafeInteger(b.refresh_expires) ||
+      !Number.isSafeInteger(b.refresh_from)
+    ) {
+      throw new Error('shape');
+    }
+    return JSON.stringify(b);
   };
 
-  /** decryptTokenRefreshResponse: key decode, strict base64, decrypt, zod, expiry checks, identityJson. */
+  /** The crypto floor of a generate, text envelopes. No normalisation, no validation. */
+  const floorGenerate = () => {
+    const body = floorSeal(email()).toString('base64');
+    sink = floorOpen(Buffer.from(generateText, 'base64'));
+    if (body.length === 0) throw new Error('empty');
+  };
+  /** The crypto floor of a generate, binary envelopes (no base64 either way). */
+  const floorGenerateBinary = () => {
+    const body = floorSeal(email());
+    sink = floorOpen(generateBinary);
+    if (body.length === 0) throw new Error('empty');
+  };
+  /** The same-work floor of a generate: normalised email, shape check, identityJson. */
+  const floorGenerateSameWork = () => {
+    const body = floorSeal(email().trim().toLowerCase()).toString('base64');
+    sink = sameWork(floorOpen(Buffer.from(generateText, 'base64')));
+    if (body.length === 0) throw new Error('empty');
+  };
+
+  /** decryptTokenRefreshResponse: key decode, strict base64, decrypt, checks, expiry, identityJson. */
   const oursRefresh = () => {
-    const result = decryptTokenRefreshResponse(refreshText, refreshKeyText);
+    const result = decryptTokenRefreshResponse(refreshBytes.toString('latin1'), refreshKeyText);
     if (result.status !== 'success') throw new Error('unexpected result');
     sink = result.identityJson;
   };
-
-  /** The floor of a refresh answer: key base64 in, body base64 in, one AES-256-GCM decrypt, JSON.parse. */
-  const floorRefresh = () => {
+  const oursRefreshBinary = () => {
+    const result = decryptTokenRefreshResponse(refreshBinary, refreshKeyText);
+    if (result.status !== 'success') throw new Error('unexpected result');
+    sink = result.identityJson;
+  };
+  /** The crypto floor of a refresh answer: key base64, GCM open, JSON.parse. */
+  const floorRefreshOpen = (answer) => {
     const key = Buffer.from(refreshKeyText, 'base64');
-    const answer = Buffer.from(refreshText, 'base64');
     const decipher = createDecipheriv('aes-256-gcm', key, answer.subarray(0, 12));
     decipher.setAuthTag(answer.subarray(answer.length - 16));
     const opened = decipher.update(answer.subarray(12, answer.length - 16));
     decipher.final();
-    sink = JSON.parse(opened.toString('utf8'));
+    return JSON.parse(opened.toString('utf8'));
+  };
+  const floorRefresh = () => {
+    sink = floorRefreshOpen(Buffer.from(refreshText, 'base64'));
+  };
+  const floorRefreshBinary = () => {
+    sink = floorRefreshOpen(refreshBinary);
+  };
+  const floorRefreshSameWork = () => {
+    const parsed = floorRefreshOpen(Buffer.from(refreshText, 'base64'));
+    if (parsed.body.refresh_expires <= Date.now()) throw new Error('expired');
+    sink = sameWork(parsed);
   };
 
+  const all = [
+    oursGenerate,
+    oursGenerateBinary,
+    oursPublicGenerate,
+    floorGenerate,
+    floorGenerateBinary,
+    floorGenerateSameWork,
+    oursRefresh,
+    oursRefreshBinary,
+    floorRefresh,
+    floorRefreshBinary,
+    floorRefreshSameWork,
+  ];
   // Check every operation once before timing anything, so a broken one fails fast.
-  for (const fn of [oursGenerate, oursPublicGenerate, floorGenerate, oursRefresh, floorRefresh]) fn();
+  for (const fn of all) fn();
   if (sink === undefined) throw new Error('no result');
 
+  const requestJson = JSON.stringify(toTokenGenerateRequest({ email: EMAILS[0] }));
+  const requestBytes = sealRequestEnvelope(secret, requestJson, { nonce: FIXED_NONCE }).bytes;
   return {
     pairs: [
-      { name: 'generate', ours: oursGenerate, floor: floorGenerate },
-      { name: 'refresh', ours: oursRefresh, floor: floorRefresh },
+      { name: 'generate', ours: oursGenerate, floor: floorGenerate, floorName: 'crypto floor' },
+      { name: 'generate', ours: oursGenerate, floor: floorGenerateSameWork, floorName: 'same-work floor' },
+      { name: 'refresh', ours: oursRefresh, floor: floorRefresh, floorName: 'crypto floor' },
+      { name: 'refresh', ours: oursRefresh, floor: floorRefreshSameWork, floorName: 'same-work floor' },
+      {
+        name: 'generate, binary',
+        ours: oursGenerateBinary,
+        floor: floorGenerateBinary,
+        floorName: 'crypto floor, binary',
+      },
+      {
+        name: 'refresh, binary',
+        ours: oursRefreshBinary,
+        floor: floorRefreshBinary,
+        floorName: 'crypto floor, binary',
+      },
+      {
+        name: 'generate, public functions',
+        ours: oursPublicGenerate,
+        floor: floorGenerate,
+        floorName: 'crypto floor',
+      },
     ],
-    extra: [{ name: 'generate via public encrypt/decrypt functions', fn: oursPublicGenerate }],
+    /** ours binary against ours text: what binary envelopes save in-process. */
+    modes: [
+      { name: 'generate', binary: oursGenerateBinary, text: oursGenerate },
+      { name: 'refresh', binary: oursRefreshBinary, text: oursRefresh },
+    ],
     sizes: {
-      requestJsonBytes: JSON.stringify(toTokenGenerateRequest({ email: EMAILS[0] })).length,
+      requestJsonBytes: requestJson.length,
+      requestTextChars: requestBytes.toString('base64').length,
+      requestBinaryBytes: requestBytes.length,
       generateResponseChars: generateText.length,
+      generateResponseBytes: generateBinary.length,
       refreshResponseChars: refreshText.length,
+      refreshResponseBytes: refreshBinary.length,
       identityJsonChars: JSON.stringify(identity).length,
     },
   };
 }
 
 /**
- * Runs `reps` repetitions; returns per pair the median and spread of ns/op (mean and p50 of each
- * repetition) and of the ours/floor ratio paired within each repetition.
+ * Paired ratios of every pair, and binary against text for ours.
  *
- * @param {{ reps: number, timeMs: number, warmupMs: number }} options
+ * @param {{ samples: number, batch: number, warmupCalls: number }} options
  */
-export async function runPipeline({ reps, timeMs, warmupMs }) {
-  const { pairs, extra, sizes } = pipelineTasks(await loadLibrary());
-  const entries = [
-    ...pairs.flatMap((p) => [
-      { key: `${p.name}:ours`, fn: p.ours },
-      { key: `${p.name}:floor`, fn: p.floor },
-    ]),
-    ...extra.map((e) => ({ key: `extra:${e.name}`, fn: e.fn })),
-  ];
-  const samples = Object.fromEntries(entries.map((e) => [e.key, { mean: [], p50: [], p99: [] }]));
-  for (let rep = 0; rep < reps; rep++) {
-    const bench = new Bench({
-      time: timeMs,
-      warmupTime: warmupMs,
-      throws: true,
-      timestampProvider: 'hrtimeNow',
-    });
-    for (let k = 0; k < entries.length; k++) {
-      const entry = entries[(k + rep) % entries.length];
-      bench.add(entry.key, entry.fn);
-    }
-    await bench.run();
-    for (const task of bench.tasks) {
-      const result = task.result;
-      if (result.state !== 'completed') throw new Error(`${task.name}: ${result.state}`);
-      const s = samples[task.name];
-      s.mean.push(result.latency.mean * 1e6);
-      s.p50.push(result.latency.p50 * 1e6);
-      s.p99.push(result.latency.p99 * 1e6);
-    }
-  }
-  const rows = pairs.map((p) => {
-    const ours = samples[`${p.name}:ours`];
-    const floor = samples[`${p.name}:floor`];
-    return {
-      name: p.name,
-      ours: { mean: spread(ours.mean), p50: spread(ours.p50), p99: spread(ours.p99) },
-      floor: { mean: spread(floor.mean), p50: spread(floor.p50), p99: spread(floor.p99) },
-      ratioMean: spread(ours.mean.map((v, r) => v / floor.mean[r])),
-      ratioP50: spread(ours.p50.map((v, r) => v / floor.p50[r])),
-    };
-  });
-  const extras = extra.map((e) => {
-    const s = samples[`extra:${e.name}`];
-    return { name: e.name, mean: spread(s.mean), p50: spread(s.p50) };
-  });
-  return { reps, timeMs, rows, extras, sizes };
+export async function runPipeline(options) {
+  const { pairs, modes, sizes } = pipelineTasks(await loadLibrary());
+  const rows = pairs.map((p) => ({
+    name: p.name,
+    floorName: p.floorName,
+    ...paired(p.ours, p.floor, options),
+  }));
+  const binary = modes.map((m) => ({ name: m.name, ...paired(m.binary, m.text, options) }));
+  return { ...options, rows, binary, sizes };
 }

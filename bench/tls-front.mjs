@@ -62,14 +62,18 @@ export async function startTlsFront(targetPort, { key, cert, maxVersion, tickets
       plain.setNoDelay(true);
       secure.setNoDelay?.(true);
       sockets.add(secure);
+      // pipe() passes each end on gracefully; destroying the TLS side when the operator closes would
+      // drop an answer still being encrypted or flushed (a `Connection: close` reply).
       secure.pipe(plain).pipe(secure);
-      const end = () => {
+      const destroy = () => {
         secure.destroy();
         plain.destroy();
-        sockets.delete(secure);
       };
-      secure.on('error', end).on('close', end);
-      plain.on('error', end).on('close', end);
+      secure.on('error', destroy).on('close', () => {
+        plain.destroy();
+        sockets.delete(secure);
+      });
+      plain.on('error', destroy);
     },
   );
   const port = await listen(server);
