@@ -3,7 +3,7 @@
  * generateToken against the local operator with each store in front of it against none.
  *
  * Usage (after `npm run build`; imports dist/):
- *   node bench/state.mjs            ~1 minute on 2 cores
+ *   node bench/state.mjs            about 2 minutes on 2 cores
  *   node bench/state.mjs --quick    seconds; checks that everything runs
  *
  * Starts its own redis-server on a free 127.0.0.1 port (skips the Redis rows, loudly, when the binary
@@ -28,8 +28,9 @@ import { startProcess } from './clients.mjs';
 import { identityBody } from './fixtures.mjs';
 
 const quick = process.argv.includes('--quick');
-const TIME_MS = quick ? 100 : 1_000;
-const WARMUP_MS = quick ? 20 : 300;
+const TIME_MS = quick ? 100 : 500;
+const WARMUP_MS = quick ? 20 : 200;
+const REPS = quick ? 1 : 5;
 const KEY = Buffer.alloc(32, 0x33).toString('base64');
 const ENTRIES = 10_000;
 const dir = mkdtempSync(join(tmpdir(), 'uid2-bench-state-'));
@@ -68,25 +69,47 @@ async function startRedis() {
   throw new Error('redis-server did not start');
 }
 
-/** Median and quartiles of a task's samples, µs. */
-function row(task) {
-  const result = task.result;
-  if (result.state !== 'completed') throw new Error(`${task.name}: ${result.state} ${result.error ?? ''}`);
-  const samples = Float64Array.from(result.latency.samples ?? []).sort();
-  const at = (q) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] * 1e3;
-  return { name: task.name, p25: at(0.25), p50: at(0.5), p75: at(0.75), n: samples.length };
+/** Sorted copy's q-quantile (nearest rank below), in µs from ms samples. */
+function quantileUs(sorted, q) {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] * 1e3;
 }
 
+/**
+ * Runs the tasks REPS times, each repetition a fresh Bench with the tasks in a rotated order (so the
+ * drift of a shared, noisy machine spreads over all of them); prints the quartiles of all samples
+ * pooled and the range of the per-repetition medians.
+ */
 async function measure(title, tasks) {
-  const bench = new Bench({ time: TIME_MS, warmupTime: WARMUP_MS, throws: true, retainSamples: true });
-  for (const [name, fn] of tasks) bench.add(name, fn);
-  await bench.run();
-  console.log(
-    `\n### ${title}\n\n| operation | p25 µs | median µs | p75 µs | samples |\n|---|---:|---:|---:|---:|`,
-  );
-  const rows = bench.tasks.map(row);
-  for (const r of rows) {
-    console.log(`| ${r.name} | ${r.p25.toFixed(2)} | ${r.p50.toFixed(2)} | ${r.p75.toFixed(2)} | ${r.n} |`);
+  const pooled = new Map(tasks.map(([name]) => [name, { samples: [], medians: [] }]));
+  for (let rep = 0; rep < REPS; rep++) {
+    const bench = new Bench({ time: TIME_MS, warmupTime: WARMUP_MS, throws: true, retainSamples: true });
+    for (let k = 0; k < tasks.length; k++) {
+      const [name, fn] = tasks[(k + rep) % tasks.length];
+      bench.add(name, fn);
+    }
+    await bench.run();
+    for (const task of bench.tasks) {
+      const result = task.result;
+      if (result.state !== 'completed')
+        throw new Error(`${task.name}: ${result.state} ${result.error ?? ''}`);
+      const sorted = Float64Array.from(result.latency.samples ?? []).sort();
+      const entry = pooled.get(task.name);
+      entry.samples.push(...sorted);
+      entry.medians.push(quantileUs(sorted, 0.5));
+    }
+  }
+  console.log(`\n### ${title}\n`);
+  console.log('| operation | p25 µs | median µs | p75 µs | medians of the runs µs | samples |');
+  console.log('|---|---:|---:|---:|---:|---:|');
+  const rows = new Map();
+  for (const [name, { samples, medians }] of pooled) {
+    const sorted = Float64Array.from(samples).sort();
+    const [p25, p50, p75] = [0.25, 0.5, 0.75].map((q) => quantileUs(sorted, q));
+    const range = `${Math.min(...medians).toFixed(1)}–${Math.max(...medians).toFixed(1)}`;
+    console.log(
+      `| ${name} | ${p25.toFixed(2)} | ${p50.toFixed(2)} | ${p75.toFixed(2)} | ${range} | ${sorted.length} |`,
+    );
+    rows.set(name, { p50, medians });
   }
   return rows;
 }
@@ -174,10 +197,22 @@ const remembered = clients
       if (result.status !== 'optout' || result.remembered !== true) throw new Error('not remembered');
     },
   ]);
-await measure('generateToken against the local operator over loopback (own process), one call at a time', [
-  ...generates,
-  ...remembered,
-]);
+const generateRows = await measure(
+  'generateToken against the local operator over loopback (own process), one call at a time',
+  [...generates, ...remembered],
+);
+// What a store adds to a generate that goes to the operator: per-run medians, paired within each run.
+const none = generateRows.get('generateToken, store: none').medians;
+console.log(
+  '\n| store | added to a generate, median of the per-run differences µs | range µs |\n|---|---:|---:|',
+);
+for (const [name] of stores.slice(1)) {
+  const diffs = generateRows.get(`generateToken, store: ${name}`).medians.map((m, r) => m - none[r]);
+  const sorted = Float64Array.from(diffs).sort();
+  console.log(
+    `| ${name} | ${sorted[Math.floor(sorted.length / 2)].toFixed(1)} | ${sorted[0].toFixed(1)}–${sorted[sorted.length - 1].toFixed(1)} |`,
+  );
+}
 
 for (const [, client] of clients) await client.close();
 await operator.stop();
@@ -186,5 +221,5 @@ await redis?.store.close();
 redis?.stop();
 rmSync(dir, { recursive: true, force: true });
 console.log(
-  `\nnode ${process.version}, ${cpus().length} cpus (${cpus()[0]?.model}), tinybench time ${TIME_MS} ms per task`,
+  `\nnode ${process.version}, ${cpus().length} cpus (${cpus()[0]?.model}), ${REPS} runs of ${TIME_MS} ms per task`,
 );

@@ -197,7 +197,11 @@ export class RedisOptOutStore implements OptOutStore {
       const reply = this.#client.sendCommand(args, { timeout: this.#timeoutMs });
       return await Promise.race([reply, expired]);
     } catch (err) {
-      throw err instanceof Uid2Error ? err : storeFailedError(NAME, err);
+      if (err instanceof Uid2Error) throw err;
+      // node-redis's own command timeout (same duration as ours) may fire first.
+      if ((err as { name?: unknown } | null)?.name === 'TimeoutError')
+        throw storeTimeoutError(NAME, this.#timeoutMs);
+      throw storeFailedError(NAME, err);
     } finally {
       clearTimeout(timer);
     }
