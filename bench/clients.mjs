@@ -25,7 +25,7 @@ const CLIENT_VERSION = 'uid2-publisher-bench';
 
 /**
  * Forks a server script (default bench/server.mjs); resolves with what it reported when ready (e.g.
- * `{ port }`), `cpuMicros()` (its CPU time so far) and `stop()`.
+ * `{ port }`), `cpuMicros()` (its CPU time so far), `stop()` and the `child` itself.
  */
 export function startProcess(script = './server.mjs') {
   const child = fork(fileURLToPath(new URL(script, import.meta.url)), [], {
@@ -47,7 +47,7 @@ export function startProcess(script = './server.mjs') {
     child.once('exit', (code) => reject(new Error(`${script} exited early (code ${code})`)));
     child.once('message', (ready) => {
       child.removeAllListeners('exit');
-      resolve({ ...ready, cpuMicros, stop });
+      resolve({ ...ready, cpuMicros, stop, child });
     });
   });
 }
