@@ -61,6 +61,7 @@ declare const keys: string[];
 declare const cookie: string;
 // Bring-your-own-HTTP: what the caller's own HTTP stack got back, and the nonce it kept.
 declare const responseText: string;
+declare const refreshResponseText: string;
 declare const nonce: Uint8Array;
 /** A caught exception. */
 declare const err: unknown;
