@@ -13,7 +13,8 @@
  * | 16     | 4     | site id of the client it was issued to                     |
  * | 20     | 8     | established, epoch ms                                      |
  * | 28     | 32    | raw UID: SHA-256(first-level hash ‖ the operator's salt)   |
- * | 60     | 69    | random: where a real token keeps operator and privacy data |
+ * | 60     | 6     | the 6 header bytes again, so that editing them fails         |
+ * | 66     | 63    | random: where a real token keeps operator and privacy data |
  */
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { gcmEncrypt, gcmOpen, IV_LENGTH, TAG_LENGTH } from '../envelope.js';
@@ -80,11 +81,13 @@ export class AdvertisingTokens {
     payload.writeInt32BE(claims.siteId, 16);
     payload.writeBigInt64BE(BigInt(claims.establishedAt), 20);
     claims.rawUid.copy(payload, 28, 0, 32);
-    randomBytes(PAYLOAD_LENGTH - 60).copy(payload, 60);
     const head = Buffer.alloc(HEAD_LENGTH);
     head[0] = tokenTypeByte(claims.scope, claims.type);
     head[1] = VERSION;
     head.writeInt32BE(this.#keyId, 2);
+    // The cipher here takes no additional data, so the header is sealed inside to authenticate it.
+    head.copy(payload, 60);
+    randomBytes(PAYLOAD_LENGTH - 66).copy(payload, 66);
     const iv = randomBytes(IV_LENGTH);
     return Buffer.concat([head, iv, gcmEncrypt(this.#key, iv, payload)]).toString('base64url');
   }
@@ -102,6 +105,7 @@ export class AdvertisingTokens {
     if (bytes[1] !== VERSION || (first & 3) !== 3 || bytes.readInt32BE(2) !== this.#keyId) return null;
     const payload = gcmOpen(this.#key, bytes, HEAD_LENGTH);
     if (payload === null || payload.length !== PAYLOAD_LENGTH) return null;
+    if (!payload.subarray(60, 66).equals(bytes.subarray(0, HEAD_LENGTH))) return null;
     return {
       scope: first >> 4 === 1 ? 'euid' : 'uid2',
       type: ((first >> 2) & 3) === 1 ? 'phone' : 'email',

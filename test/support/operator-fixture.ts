@@ -6,6 +6,7 @@
  * `UID2_TEST_TLS=1` starts every fixture operator with `tls: true`; `fixture.dispatcher` then trusts
  * `op.ca`, so a suite that sends everything through it runs unchanged over HTTPS.
  */
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { Agent, request } from 'undici';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { openGenerateResponse, sealRequestEnvelope } from '../../src/envelope.js';
@@ -27,7 +28,6 @@ export interface OperatorFixture {
 
 /**
  * Registers the hooks and returns the fixture; read `fixture.op` inside tests, not at module level.
- * Pass a function to build the options when they depend on values made at load time.
  */
 export function useLocalOperator(options: LocalOperatorOptions = {}): OperatorFixture {
   let op: LocalOperator | undefined;
@@ -37,9 +37,15 @@ export function useLocalOperator(options: LocalOperatorOptions = {}): OperatorFi
       TEST_TLS && options.tls === undefined ? { ...options, tls: true } : options,
     );
     // A private pool: connections broken by faults never reach another file's requests.
+    // The certificate is checked against the address really dialled, so that tests sending a foreign
+    // Host header (the DNS rebinding cases) still reach the operator over TLS.
+    const connect = {
+      ca: op.ca,
+      checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity('127.0.0.1', cert),
+    };
     dispatcher = new Agent({
       keepAliveTimeout: 10,
-      ...(op.ca === undefined ? {} : { connect: { ca: op.ca } }),
+      ...(op.ca === undefined ? {} : { connect }),
     });
   });
   afterEach(() => {
@@ -72,6 +78,22 @@ export interface RawAnswer {
   text: string;
   /** The decrypted JSON of a 200, when it could be opened with the client secret and nonce. */
   decrypted?: Record<string, unknown>;
+}
+
+/** POSTs `body` as it is, through the fixture's pool (which trusts `op.ca` over TLS). */
+export async function rawPost(
+  fixture: OperatorFixture,
+  path: string,
+  body: string | Buffer,
+  headers: Record<string, string>,
+): Promise<RawAnswer> {
+  const res = await request(`${fixture.op.url}${path}`, {
+    method: 'POST',
+    body,
+    headers,
+    dispatcher: fixture.dispatcher,
+  });
+  return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
 }
 
 /** How {@link rawSecretCall} sends. */
