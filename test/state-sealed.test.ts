@@ -195,7 +195,11 @@ describe('sealIdentity / openIdentity', () => {
     expect(code(() => sealIdentity(identity, { keys: [K0], context: USER, ttl: 1 } as never))).toBe(
       'UID2_INVALID_CONFIG',
     );
-    for (const context of ['', 'x'.repeat(257), 42, undefined]) {
+    // biome-ignore lint/suspicious/noSparseArray: a hole where a key should be
+    expect(code(() => sealIdentity(identity, { keys: [, K0] as string[], context: USER }))).toBe(
+      'UID2_INVALID_CONFIG',
+    );
+    for (const context of ['', 'x'.repeat(257), 42, undefined, '\uD800', 'user-\uDC00']) {
       expect(code(() => sealIdentity(identity, { keys: [K0], context: context as string }))).toBe(
         'UID2_INVALID_INPUT',
       );

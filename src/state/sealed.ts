@@ -33,7 +33,7 @@ export interface SealOptions {
    * key goes first and the old one stays until every value sealed with it has expired.
    */
   keys: readonly SecretKeyInput[];
-  /** What the sealed value is bound to, e.g. the session's user id: 1 to 256 characters. */
+  /** What the sealed value is bound to, e.g. the session's user id: well-formed text, 1 to 256 characters. */
   context: string;
 }
 
@@ -76,14 +76,22 @@ function checkOptions(options: SealOptions): { keys: SealKey[]; context: string 
   if (!Array.isArray(keys) || keys.length < 1 || keys.length > MAX_KEYS) {
     throw configError(`keys must be an array of 1 to ${MAX_KEYS} secrets`);
   }
-  if (typeof context !== 'string' || context.length < 1 || context.length > MAX_CONTEXT_LENGTH) {
+  // Well-formed Unicode only: a lone surrogate would be hashed as U+FFFD, so two different contexts
+  // ('\uD800' and '\uFFFD') would derive the same box key.
+  if (
+    typeof context !== 'string' ||
+    context.length < 1 ||
+    context.length > MAX_CONTEXT_LENGTH ||
+    Buffer.from(context, 'utf8').toString('utf8') !== context
+  ) {
     throw new Uid2Error(
       'UID2_INVALID_INPUT',
-      `context must be a string of 1 to ${MAX_CONTEXT_LENGTH} characters`,
+      `context must be well-formed text of 1 to ${MAX_CONTEXT_LENGTH} characters`,
     );
   }
   return {
-    keys: keys.map((key: SecretKeyInput, i) => {
+    // Array.from visits the holes of a sparse array too (map would skip them).
+    keys: Array.from(keys, (key: SecretKeyInput, i) => {
       const secret = decodeSecretKey(key, `keys[${i}]`);
       const id = createHash('sha256').update(KEY_ID_LABEL).update(secret).digest().subarray(0, KEY_ID_BYTES);
       return { secret, id };
