@@ -5,9 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../examples/express/server.mjs';
-import { ERROR_ANSWERS } from '../examples/shared/answers.mjs';
+import { answerFor, ERROR_ANSWERS, OUTCOME_ANSWERS } from '../examples/shared/answers.mjs';
 import { PublisherClient } from '../src/client.js';
-import { UID2_ERROR_CODES } from '../src/errors.js';
+import { UID2_ERROR_CODES, Uid2Error } from '../src/errors.js';
 import { parseIdentity } from '../src/identity.js';
 import { startLocalOperator } from '../src/testing/index.js';
 import { type ExampleWorld, startExampleWorld } from './support/examples-world.js';
@@ -98,13 +98,7 @@ describe('examples/express', () => {
     ['both email and phone', '/login', '{"email":"a@b.c","phone":"+12345678901"}', 400, 'invalid_input'],
     ['a bad email', '/login', '{"email":"not-an-email"}', 400, 'invalid_input'],
     ['a phone not in E.164', '/login', '{"phone":"555-1234"}', 400, 'invalid_input'],
-    [
-      'an identity that is not one',
-      '/identity/refresh',
-      '{"advertising_token":"x"}',
-      400,
-      'invalid_identity',
-    ],
+    ['an identity that is not one', '/identity/refresh', '{"advertising_token":"x"}', 401, 'sign_in_again'],
     ['a body over 16 KB', '/login', JSON.stringify({ email: `${'a'.repeat(20_000)}@b.c` }), 413, 'too_large'],
   ])('bad input: %s -> %i', async (_name, path, body, status, error) => {
     const before = world.op.stats().total;
@@ -123,12 +117,19 @@ describe('examples/express', () => {
     const { url, apiKey, secretKey } = gone;
     await gone.close();
     const client = new PublisherClient({ baseUrl: url, apiKey, secretKey, retries: 1 });
-    const down = await startServer({ client, optOuts: { close: () => {} } });
+    const logged: string[] = [];
+    const down = await startServer({
+      client,
+      optOuts: { close: () => {} },
+      log: (line) => logged.push(line),
+    });
     try {
       const res = await post('/login', '{"email":"user@example.com"}', down.url);
       expect(res.status).toBe(503);
+      // The server logs the status and the code; never a key, a secret or the email.
+      expect(logged).toEqual(['express example: 503 UID2_NETWORK']);
       expect(JSON.parse(res.text)).toEqual({ error: 'try_again_later' });
-      expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(res.headers.get('retry-after')).toBe('5');
     } finally {
       await down.stop();
     }
@@ -152,17 +153,49 @@ describe('examples/express', () => {
 describe('the outcome-to-HTTP table (examples/express/README.md)', () => {
   const readme = readFileSync(new URL('../examples/express/README.md', import.meta.url), 'utf8');
   const rows = new Map(
-    [...readme.matchAll(/^\| `(UID2_[A-Z_]+)` \| (\d{3}) \| `(\{[^`]*\})` \|/gm)].map((m) => [
+    [...readme.matchAll(/^\| `(UID2_[A-Z_]+)` \| (\d{3}) \| `(\{[^`]*\})` \| (\d+ s|–) \|/gm)].map((m) => [
       m[1],
-      [Number(m[2]), m[3]],
+      [Number(m[2]), m[3], m[4] === '–' ? undefined : Number.parseInt(m[4] ?? '', 10)],
     ]),
   );
 
   it('classes every error code, in the code and in the README alike', () => {
     expect(Object.keys(ERROR_ANSWERS).sort()).toEqual([...UID2_ERROR_CODES].sort());
     for (const code of UID2_ERROR_CODES) {
-      const [status, error] = ERROR_ANSWERS[code];
-      expect(rows.get(code), code).toEqual([status, JSON.stringify({ error })]);
+      const [status, error, retryAfter] = ERROR_ANSWERS[code];
+      expect(rows.get(code), code).toEqual([status, JSON.stringify({ error }), retryAfter]);
     }
+  });
+
+  it('answers every result status, and nothing else, from the outcome table', () => {
+    const identityJson = '{"advertising_token":"A4"}';
+    expect(answerFor({ status: 'success', identityJson })).toEqual({ status: 200, body: identityJson });
+    expect(answerFor({ status: 'current', identityJson })).toEqual({ status: 200, body: identityJson });
+    expect(answerFor({ status: 'optout', remembered: true })).toEqual({
+      status: 200,
+      body: '{"optout":true}',
+    });
+    expect(answerFor({ status: 'insufficient_user_consent' })).toEqual({
+      status: 200,
+      body: '{"consent":false}',
+    });
+    for (const status of ['expired_token', 'invalid_token'])
+      expect(answerFor({ status, detail: 'x' })).toEqual({ status: 401, body: '{"error":"sign_in_again"}' });
+    for (const status of Object.keys(OUTCOME_ANSWERS)) expect(readme).toContain(`\`${status}\``);
+    // A success without its JSON, an unknown status, a plain Error or nothing: a bug, said as little as possible.
+    const internal = { status: 500, body: '{"error":"internal"}' };
+    for (const odd of [
+      { status: 'success' },
+      { status: 'toString' },
+      new Error('secret detail'),
+      null,
+      'optout',
+    ])
+      expect(answerFor(odd)).toEqual(internal);
+    expect(answerFor(new Uid2Error('UID2_RATE_LIMITED', 'm'))).toEqual({
+      status: 503,
+      body: '{"error":"try_again_later"}',
+      retryAfterSeconds: 30,
+    });
   });
 });

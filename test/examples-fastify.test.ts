@@ -74,8 +74,8 @@ describe('examples/fastify', () => {
       '/identity/refresh',
       '{"refresh_token":"x"}',
       'application/json',
-      400,
-      'invalid_identity',
+      401,
+      'sign_in_again',
     ],
     ['malformed JSON', '/login', '{"email"', 'application/json', 400, 'invalid_json'],
     ['not JSON at all', '/login', 'email=a@b.c', 'application/x-www-form-urlencoded', 415, 'json_required'],
@@ -100,7 +100,7 @@ describe('examples/fastify', () => {
     const res = await post('/login', '{"email":"user@example.com"}');
     expect(res.status).toBe(503);
     expect(JSON.parse(res.text)).toEqual({ error: 'try_again_later' });
-    expect(res.headers['retry-after']).toBe('10');
+    expect(res.headers['retry-after']).toBe('5');
   });
 
   it('app.close() closes the client and the store through onClose', async () => {

@@ -10,23 +10,24 @@
  * Every answer, good or bad, goes through `answerFor` (../shared/answers.mjs; table in README.md).
  */
 import express from 'express';
-import { answerFor, RETRY_AFTER_SECONDS } from '../shared/answers.mjs';
+import { answerFor, REQUEST_ANSWERS } from '../shared/answers.mjs';
 import { createIdentityService } from '../shared/identity-service.mjs';
 
 /**
  * @param {import('express').Response} res
  * @param {import('../shared/answers.mjs').HttpAnswer} answer
  */
-function send(res, { status, body, retryLater }) {
-  if (retryLater) res.set('retry-after', String(RETRY_AFTER_SECONDS));
+function send(res, { status, body, retryAfterSeconds }) {
+  if (retryAfterSeconds !== undefined) res.set('retry-after', String(retryAfterSeconds));
   res.status(status).type('application/json').send(body);
 }
 
 /**
  * @param {{ client: import('uid2-publisher').PublisherClient,
- *   onOutcome?: (outcome: import('../shared/identity-service.mjs').Outcome) => void }} options
+ *   onOutcome?: (outcome: import('../shared/identity-service.mjs').Outcome) => void,
+ *   log?: (line: string) => void }} options `log` gets one line per 5xx answer (default: stderr)
  */
-export function createApp({ client, onOutcome }) {
+export function createApp({ client, onOutcome, log = (line) => process.stderr.write(`${line}\n`) }) {
   const service = createIdentityService({ client, ...(onOutcome ? { onOutcome } : {}) });
   const app = express();
   app.disable('x-powered-by');
@@ -41,20 +42,17 @@ export function createApp({ client, onOutcome }) {
   // Express 5 hands a rejected promise to the error handler below, so the routes need no try/catch.
   app.post('/login', async (req, res) => send(res, answerFor(await service.login(req.body))));
   app.post('/identity/refresh', async (req, res) => send(res, answerFor(await service.refresh(req.body))));
-  app.use((_req, res) => send(res, { status: 404, body: '{"error":"not_found"}', retryLater: false }));
+  app.use((_req, res) => send(res, REQUEST_ANSWERS.notFound));
 
   /** @type {import('express').ErrorRequestHandler} */
   const onError = (err, _req, res, _next) => {
     // body-parser's own errors: malformed or oversized JSON is the app's mistake.
     const type = /** @type {{ type?: unknown }} */ (err)?.type;
-    if (type === 'entity.parse.failed')
-      return send(res, { status: 400, body: '{"error":"invalid_json"}', retryLater: false });
-    if (type === 'entity.too.large')
-      return send(res, { status: 413, body: '{"error":"too_large"}', retryLater: false });
+    if (type === 'entity.parse.failed') return send(res, REQUEST_ANSWERS.invalidJson);
+    if (type === 'entity.too.large') return send(res, REQUEST_ANSWERS.tooLarge);
     const answer = answerFor(err);
     // The code names a state, never a value; the message is not logged (an operator message may echo input).
-    if (answer.status >= 500)
-      process.stderr.write(`express example: ${answer.status} ${String(err?.code ?? 'internal')}\n`);
+    if (answer.status >= 500) log(`express example: ${answer.status} ${String(err?.code ?? 'internal')}`);
     send(res, answer);
   };
   app.use(onError);

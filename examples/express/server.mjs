@@ -17,10 +17,11 @@ const SHUTDOWN_GRACE_MS = 10_000;
 
 /**
  * Listens on `host:port` and returns a `stop` that shuts everything down in order.
- * @param {{ client: PublisherClient, optOuts: { close(): unknown }, port?: number, host?: string }} options
+ * @param {{ client: PublisherClient, optOuts: { close(): unknown }, port?: number, host?: string,
+ *   log?: (line: string) => void }} options
  */
-export async function startServer({ client, optOuts, port = 0, host = '127.0.0.1' }) {
-  const server = createApp({ client }).listen(port, host);
+export async function startServer({ client, optOuts, port = 0, host = '127.0.0.1', log }) {
+  const server = createApp({ client, ...(log ? { log } : {}) }).listen(port, host);
   await once(server, 'listening');
   const address = /** @type {import('node:net').AddressInfo} */ (server.address());
   let stopping;

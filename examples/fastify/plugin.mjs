@@ -9,7 +9,8 @@
  *   validated bodies, answering through the same mapping as every example (../shared/answers.mjs).
  */
 import fp from 'fastify-plugin';
-import { answerFor, RETRY_AFTER_SECONDS } from '../shared/answers.mjs';
+import { Uid2Error } from 'uid2-publisher';
+import { answerFor, REQUEST_ANSWERS } from '../shared/answers.mjs';
 import { createIdentityService } from '../shared/identity-service.mjs';
 
 /** A sign-in names exactly one of an email or an E.164 phone number. */
@@ -44,19 +45,19 @@ const IDENTITY_BODY = Object.freeze({
 });
 
 /** What a request mistake caught by Fastify itself (before any route code) answers, by error code. */
-const FRAMEWORK_ANSWERS = Object.freeze({
-  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'invalid_json'],
-  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'invalid_json'],
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'json_required'],
-  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'too_large'],
-});
+const FRAMEWORK_ANSWERS = new Map([
+  ['FST_ERR_CTP_INVALID_JSON_BODY', REQUEST_ANSWERS.invalidJson],
+  ['FST_ERR_CTP_EMPTY_JSON_BODY', REQUEST_ANSWERS.invalidJson],
+  ['FST_ERR_CTP_INVALID_MEDIA_TYPE', REQUEST_ANSWERS.jsonRequired],
+  ['FST_ERR_CTP_BODY_TOO_LARGE', REQUEST_ANSWERS.tooLarge],
+]);
 
 /**
  * @param {import('fastify').FastifyReply} reply
  * @param {import('../shared/answers.mjs').HttpAnswer} answer
  */
-function send(reply, { status, body, retryLater }) {
-  if (retryLater) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+function send(reply, { status, body, retryAfterSeconds }) {
+  if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds));
   return reply.code(status).header('cache-control', 'no-store').type('application/json').send(body);
 }
 
@@ -85,12 +86,13 @@ export async function identityRoutes(fastify, { onOutcome }) {
 
   fastify.setErrorHandler((/** @type {import('fastify').FastifyError} */ err, request, reply) => {
     if (err.validation) {
-      const word = request.routeOptions.url === '/identity/refresh' ? 'invalid_identity' : 'invalid_input';
-      return send(reply, { status: 400, body: JSON.stringify({ error: word }), retryLater: false });
+      // A body failing its schema is what the library would have refused: answer as it would.
+      const refresh = request.routeOptions.url === '/identity/refresh';
+      const code = refresh ? 'UID2_INVALID_IDENTITY' : 'UID2_INVALID_INPUT';
+      return send(reply, answerFor(new Uid2Error(code, 'the body does not match its schema')));
     }
-    const known = Object.getOwnPropertyDescriptor(FRAMEWORK_ANSWERS, String(err.code))?.value;
-    if (known)
-      return send(reply, { status: known[0], body: JSON.stringify({ error: known[1] }), retryLater: false });
+    const known = FRAMEWORK_ANSWERS.get(String(err.code));
+    if (known) return send(reply, known);
     const answer = answerFor(err);
     // Log the status and code only: an operator message may echo what was sent.
     if (answer.status >= 500)

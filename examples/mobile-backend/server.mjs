@@ -18,7 +18,7 @@
 import { createServer } from 'node:http';
 import { PublisherClient } from 'uid2-publisher';
 import { SqliteOptOutStore } from 'uid2-publisher/sqlite';
-import { answerFor, RETRY_AFTER_SECONDS } from '../shared/answers.mjs';
+import { answerFor, REQUEST_ANSWERS } from '../shared/answers.mjs';
 import { isMainModule, operatorFromEnv, optOutStoreFromEnv, startOrExit } from '../shared/config.mjs';
 import { createIdentityService } from '../shared/identity-service.mjs';
 
@@ -38,11 +38,14 @@ async function readBody(req) {
 
 /**
  * @param {import('node:http').ServerResponse} res
- * @param {{ status: number, body: string, retryLater: boolean }} answer
+ * @param {import('../shared/answers.mjs').HttpAnswer} answer
  */
-function send(res, { status, body, retryLater }) {
+function send(res, { status, body, retryAfterSeconds }) {
   const headers = { 'content-type': 'application/json', 'cache-control': 'no-store' };
-  res.writeHead(status, retryLater ? { ...headers, 'retry-after': String(RETRY_AFTER_SECONDS) } : headers);
+  res.writeHead(
+    status,
+    retryAfterSeconds === undefined ? headers : { ...headers, 'retry-after': String(retryAfterSeconds) },
+  );
   res.end(body);
 }
 
@@ -61,15 +64,13 @@ export function createMobileBackend({ client, onOutcome }) {
 
   return createServer(async (req, res) => {
     const route = routes[`${req.method} ${req.url}`];
-    if (!route) return send(res, { status: 404, body: '{"error":"not_found"}', retryLater: false });
+    if (!route) return send(res, REQUEST_ANSWERS.notFound);
     const text = await readBody(req).catch(() => undefined);
-    if (text === undefined)
-      return send(res, { status: 413, body: '{"error":"too_large"}', retryLater: false });
+    if (text === undefined) return send(res, REQUEST_ANSWERS.tooLarge);
     try {
       send(res, answerFor(await route(text)));
     } catch (err) {
-      if (err instanceof SyntaxError)
-        return send(res, { status: 400, body: '{"error":"invalid_json"}', retryLater: false });
+      if (err instanceof SyntaxError) return send(res, REQUEST_ANSWERS.invalidJson);
       send(res, answerFor(err));
     }
   });

@@ -7,43 +7,40 @@
  * The rules behind it:
  * - Documented UID2 outcomes are not errors: `success`/`current` give the identity JSON, `optout` and
  *   `insufficient_user_consent` give 200 with a body the app branches on (the sign-in itself worked).
- * - A refresh token the operator refuses or that expired means "sign in again": 401.
+ * - An identity the operator refuses, that expired, or that is not one means "sign in again": 401.
  * - The app's own mistakes are 400; our configuration or clock is 500 (the app cannot fix it, and
  *   retrying will not help); an operator that answers garbage is 502; one that is down, overloaded or
- *   slow is 503/504 with `Retry-After`, so the app tries again later.
+ *   slow is 503 with `Retry-After`, so the app (or the load balancer) tries again later.
  * - The body names a fixed word, never the operator's message: it may say more than the app needs.
  */
 import { isUid2Error } from 'uid2-publisher';
-
-/** Seconds the app is told to wait before trying again after a transient failure. */
-export const RETRY_AFTER_SECONDS = 10;
 
 /**
  * @typedef {object} HttpAnswer
  * @property {number} status
  * @property {string} body JSON text
- * @property {boolean} retryLater whether a `Retry-After` header goes with it
+ * @property {number} [retryAfterSeconds] sent as `Retry-After` with a transient failure
  */
 
 /**
- * Status and error word per error code. Typed by the code union: a code added to the library and not
- * classed here fails the type-check.
- * @type {Readonly<Record<import('uid2-publisher').Uid2ErrorCode, readonly [number, string]>>}
+ * Status, error word and `Retry-After` seconds (transient failures only) per error code. Typed by the
+ * code union: a code added to the library and not classed here fails the type-check.
+ * @type {Readonly<Record<import('uid2-publisher').Uid2ErrorCode, readonly [number, string, number?]>>}
  */
 export const ERROR_ANSWERS = Object.freeze({
   UID2_INVALID_INPUT: [400, 'invalid_input'],
-  UID2_INVALID_IDENTITY: [400, 'invalid_identity'],
+  UID2_INVALID_IDENTITY: [401, 'sign_in_again'],
   UID2_INVALID_CONFIG: [500, 'server_misconfigured'],
   UID2_UNAUTHORIZED: [500, 'server_misconfigured'],
   UID2_BAD_CLIENT_SECRET: [500, 'server_misconfigured'],
   UID2_CLOCK_SKEW: [500, 'server_misconfigured'],
   UID2_BAD_REQUEST: [500, 'server_misconfigured'],
-  UID2_RATE_LIMITED: [503, 'try_again_later'],
-  UID2_SERVER_ERROR: [503, 'try_again_later'],
-  UID2_NETWORK: [503, 'try_again_later'],
-  UID2_CLIENT_CLOSED: [503, 'try_again_later'],
-  UID2_ABORTED: [503, 'try_again_later'],
-  UID2_TIMEOUT: [504, 'try_again_later'],
+  UID2_RATE_LIMITED: [503, 'try_again_later', 30],
+  UID2_SERVER_ERROR: [503, 'try_again_later', 5],
+  UID2_NETWORK: [503, 'try_again_later', 5],
+  UID2_TIMEOUT: [503, 'try_again_later', 5],
+  UID2_CLIENT_CLOSED: [503, 'try_again_later', 1],
+  UID2_ABORTED: [503, 'try_again_later', 1],
   UID2_RESPONSE_TOO_LARGE: [502, 'bad_operator_answer'],
   UID2_DECRYPT_FAILED: [502, 'bad_operator_answer'],
   UID2_NONCE_MISMATCH: [502, 'bad_operator_answer'],
@@ -64,10 +61,19 @@ export const OUTCOME_ANSWERS = Object.freeze({
   invalid_token: [401, '{"error":"sign_in_again"}'],
 });
 
-/** @param {number} status @param {string} body @returns {HttpAnswer} */
-const answer = (status, body) => ({ status, body, retryLater: status === 503 || status === 504 });
+/** @param {number} status @param {string} body @param {number} [retryAfterSeconds] @returns {HttpAnswer} */
+const answer = (status, body, retryAfterSeconds) =>
+  retryAfterSeconds === undefined ? { status, body } : { status, body, retryAfterSeconds };
 
 const INTERNAL = Object.freeze(answer(500, '{"error":"internal"}'));
+
+/** Request mistakes a framework catches before any UID2 call: the same answers in every example. */
+export const REQUEST_ANSWERS = Object.freeze({
+  invalidJson: Object.freeze(answer(400, '{"error":"invalid_json"}')),
+  jsonRequired: Object.freeze(answer(415, '{"error":"json_required"}')),
+  tooLarge: Object.freeze(answer(413, '{"error":"too_large"}')),
+  notFound: Object.freeze(answer(404, '{"error":"not_found"}')),
+});
 
 /**
  * The answer for a result of `generateToken`, `refreshToken` or `refreshIfDue`, or for a thrown value.
@@ -78,8 +84,8 @@ const INTERNAL = Object.freeze(answer(500, '{"error":"internal"}'));
  */
 export function answerFor(outcome) {
   if (isUid2Error(outcome)) {
-    const [status, error] = ERROR_ANSWERS[outcome.code] ?? [500, 'internal'];
-    return answer(status, JSON.stringify({ error }));
+    const [status, error, retryAfterSeconds] = ERROR_ANSWERS[outcome.code] ?? [500, 'internal'];
+    return answer(status, JSON.stringify({ error }), retryAfterSeconds);
   }
   const result = /** @type {{ status?: unknown, identityJson?: unknown } | null | undefined} */ (outcome);
   if (outcome instanceof Error || typeof result?.status !== 'string') return INTERNAL;
