@@ -68,7 +68,7 @@ function identityArgument(identity: unknown): Identity {
  *   secretKey: process.env.UID2_SECRET_KEY!,
  * });
  * const result = await client.generateToken({ email: 'user@example.com' });
- * if (result.status === 'success') sendToApp(result.identityJson);
+ * if (result.status === 'success') reply(result.identityJson);
  * await client.close();
  * ```
  */
@@ -135,7 +135,7 @@ export class PublisherClient {
    *
    * @example
    * ```ts
-   * const result = await client.generateToken({ email: 'user@example.com' }, { signal: req.signal });
+   * const result = await client.generateToken({ email: 'user@example.com' }, { signal });
    * switch (result.status) {
    *   case 'success': return res.end(result.identityJson);
    *   case 'optout': return rememberOptOut();
@@ -197,7 +197,7 @@ export class PublisherClient {
    * ```ts
    * const result = await client.refreshToken(session.identityJson);
    * if (result.status === 'success') session.identityJson = result.identityJson;
-   * else delete session.identityJson; // optout, expired_token, invalid_token
+   * else forgetIdentity(session); // optout, expired_token, invalid_token
    * ```
    */
   async refreshToken(identity: Identity | string, options?: CallOptions): Promise<RefreshResult> {
@@ -217,8 +217,8 @@ export class PublisherClient {
    *
    * @example
    * ```ts
-   * const r = await client.refreshIfDue(openIdentity(cookie, { keys, context: userId }));
-   * if (r.status === 'success') setCookie(sealIdentity(r.identity, { keys, context: userId }));
+   * const r = await client.refreshIfDue(openIdentity(cookie, { keys, context: user.id }));
+   * if (r.status === 'success') setCookie(sealIdentity(r.identity, { keys, context: user.id }));
    * ```
    */
   async refreshIfDue(

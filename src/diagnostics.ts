@@ -21,6 +21,8 @@ export type RequestEndpoint = EndpointLabel | 'healthcheck';
  *
  * @example
  * ```ts
+ * import { subscribe } from 'node:diagnostics_channel';
+ *
  * subscribe(DIAGNOSTICS_CHANNELS.requestStart, (event) => log.debug(event));
  * ```
  */
@@ -35,6 +37,8 @@ export const DIAGNOSTICS_CHANNELS = Object.freeze({
  *
  * @example
  * ```ts
+ * import { subscribe } from 'node:diagnostics_channel';
+ *
  * subscribe(DIAGNOSTICS_CHANNELS.requestStart, (message) => {
  *   const { endpoint, attempt } = message as RequestStartEvent;
  *   if (attempt > 1) metrics.increment('uid2.retry', { endpoint });
@@ -97,7 +101,7 @@ export function publishEnd(build: () => RequestEndEvent): void {
  *
  * subscribe(DIAGNOSTICS_CHANNELS.storeError, (message) => {
  *   const event = message as StoreErrorEvent;
- *   alerts.raise('uid2 opt-out store', { operation: event.operation, reason: event.reason });
+ *   log.error('uid2 opt-out store', { operation: event.operation, reason: event.reason });
  * });
  * ```
  */

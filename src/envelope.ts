@@ -59,7 +59,7 @@ export interface RequestEnvelopeOptions {
  * @example
  * ```ts
  * const request: EncryptedRequest = encryptTokenGenerateRequest(secret, { email });
- * await post(request.body); // later: decryptTokenGenerateResponse(secret, answer, request.nonce)
+ * await fetch(`${baseUrl}/v2/token/generate`, { method: 'POST', body: request.body }); // later: decryptTokenGenerateResponse(secret, answer, request.nonce)
  * ```
  */
 export interface EncryptedRequest {

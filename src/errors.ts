@@ -12,7 +12,7 @@
  * try {
  *   await client.generateToken({ email });
  * } catch (err) {
- *   if (err instanceof Uid2Error && err.code === 'UID2_CLOCK_SKEW') fixClock();
+ *   if (err instanceof Uid2Error && err.code === 'UID2_CLOCK_SKEW') log.error('the server clock is off: check NTP');
  * }
  * ```
  */
@@ -177,7 +177,7 @@ export class Uid2Error extends Error {
  *
  * @example
  * ```ts
- * if (isUid2Error(err, 'UID2_TIMEOUT')) retryLater();
+ * if (isUid2Error(err, 'UID2_TIMEOUT')) res.setHeader('Retry-After', '5');
  * ```
  */
 export function isUid2Error(value: unknown, code?: Uid2ErrorCode): value is Uid2Error {

@@ -96,7 +96,7 @@ export function withRedaction<T extends Identity>(identity: T): T {
  *
  * @example
  * ```ts
- * const identity = parseIdentity(req.session.identityJson);
+ * const identity = parseIdentity(session.identityJson);
  * if (isDueForRefresh(identity)) await client.refreshToken(identity);
  * ```
  */
@@ -177,7 +177,7 @@ export function identityToJson(identity: Identity): string {
  *
  * @example
  * ```ts
- * if (isDueForRefresh(identity)) identity = await refresh(identity);
+ * if (isDueForRefresh(identity)) await client.refreshToken(identity);
  * ```
  */
 export function isDueForRefresh(identity: Identity, now: number = Date.now()): boolean {
@@ -189,7 +189,7 @@ export function isDueForRefresh(identity: Identity, now: number = Date.now()): b
  *
  * @example
  * ```ts
- * if (!isRefreshable(identity)) startSignInAgain();
+ * if (!isRefreshable(identity)) signInAgain();
  * ```
  */
 export function isRefreshable(identity: Identity, now: number = Date.now()): boolean {

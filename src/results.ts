@@ -31,7 +31,7 @@ export interface IdentityIssued {
  *
  * @example
  * ```ts
- * if (result.status === 'optout' && !result.remembered) audit.log('new opt-out');
+ * if (result.status === 'optout' && !result.remembered) log.info('new opt-out');
  * ```
  */
 export interface OptedOut {
@@ -47,7 +47,7 @@ export interface OptedOut {
  * @example
  * ```ts
  * const r = await client.refreshIfDue(identity);
- * if (r.status === 'current' || r.status === 'success') page.token = r.identity.advertising_token;
+ * if (r.status === 'current' || r.status === 'success') reply(r.identity.advertising_token);
  * ```
  */
 export interface IdentityCurrent {

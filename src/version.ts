@@ -12,7 +12,7 @@ export const VERSION = '0.1.0';
  *
  * @example
  * ```ts
- * headers['x-uid2-client-version'] = CLIENT_VERSION_HEADER; // when sending requests yourself
+ * const headers = { 'x-uid2-client-version': CLIENT_VERSION_HEADER }; // when sending requests yourself
  * ```
  */
 export const CLIENT_VERSION_HEADER = `uid2-publisher-${VERSION}`;

@@ -73,5 +73,7 @@ declare const expect: typeof import('vitest').expect;
 // The back end's own small helpers.
 declare function reply(body: string): void;
 declare function signInAgain(): void;
+/** Writes the (sealed) identity cookie on the response. */
+declare function setCookie(value: string): void;
 declare function rememberOptOut(who?: User | string): void;
 declare function forgetIdentity(session: Session): void;

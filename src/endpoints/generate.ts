@@ -43,7 +43,7 @@ export interface InsufficientConsent {
  * switch (result.status) {
  *   case 'success': return reply(result.identityJson);
  *   case 'optout': return rememberOptOut(email);
- *   case 'insufficient_user_consent': return replyNoConsent();
+ *   case 'insufficient_user_consent': return reply('{"consent":false}');
  * }
  * ```
  */
@@ -99,7 +99,7 @@ export function encryptTokenGenerateRequest(
  *
  * @example
  * ```ts
- * decryptTokenGenerateResponse(secret, text, nonce, { onTimestamp: (ts) => metrics.gauge('uid2.skew', ts - Date.now()) });
+ * decryptTokenGenerateResponse(secret, responseText, nonce, { onTimestamp: (ts) => metrics.gauge('uid2.skew', ts - Date.now()) });
  * ```
  */
 export interface DecryptOptions {

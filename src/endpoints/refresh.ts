@@ -22,7 +22,8 @@ import { parseWireJson } from '../wire-json.js';
  *
  * @example
  * ```ts
- * if (result.status === 'expired_token') delete session.identityJson;
+ * const result = await client.refreshToken(session.identityJson);
+ * if (result.status === 'expired_token') forgetIdentity(session);
  * ```
  */
 export interface RefreshTokenExpired {
@@ -36,6 +37,7 @@ export interface RefreshTokenExpired {
  *
  * @example
  * ```ts
+ * const result = await client.refreshToken(session.identityJson);
  * if (result.status === 'invalid_token') log.warn('refresh refused', { detail: result.detail });
  * ```
  */
@@ -52,7 +54,7 @@ export interface RefreshTokenInvalid {
  * ```ts
  * const result = await client.refreshToken(identityJson);
  * if (result.status === 'success') session.identityJson = result.identityJson;
- * else if (result.status === 'optout') forgetIdentityAndRememberOptOut();
+ * else if (result.status === 'optout') forgetIdentity(session);
  * else signInAgain(); // expired_token, invalid_token
  * ```
  */

@@ -82,7 +82,7 @@ export function interpretValidateResponse(jsonText: string): ValidateResult {
  *
  * @example
  * ```ts
- * const { body, nonce } = encryptTokenValidateRequest(secretKey, token, { email: 'validate@example.com' });
+ * const { body, nonce } = encryptTokenValidateRequest(secretKey, advertisingToken, { email: 'validate@example.com' });
  * const res = await fetch(`${baseUrl}/v2/token/validate`, {
  *   method: 'POST', body, headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'text/plain' },
  * });

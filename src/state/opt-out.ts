@@ -103,7 +103,7 @@ function isSubject(subject: unknown): subject is string {
  * @example
  * ```ts
  * const hasher = new OptOutHasher(process.env.UID2_OPTOUT_KEY!);
- * await db.put(hasher.storageKey(subject), '1');
+ * const storageKey = hasher.storageKey(optOutSubject('email', hashEmail(email))); // your store's key
  * ```
  */
 export class OptOutHasher {

@@ -21,7 +21,7 @@ import { checkOptionKeys, configError, integerInRange } from './options.js';
  * @example
  * ```ts
  * import { createClient } from 'redis';
- * const client: RedisClientLike = await createClient({ url: process.env.REDIS_URL }).connect();
+ * const client: RedisClientLike = await createClient({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' }).connect();
  * ```
  */
 export interface RedisClientLike {
@@ -47,6 +47,9 @@ interface RedisStoreCommon {
  *
  * @example
  * ```ts
+ * import { createClient } from 'redis';
+ *
+ * const redis = await createClient({ url: 'redis://127.0.0.1:6379' }).connect();
  * const withUrl: RedisOptOutStoreOptions = { url: 'redis://127.0.0.1:6379', key: process.env.UID2_OPTOUT_KEY! };
  * const withClient: RedisOptOutStoreOptions = { client: redis, key: process.env.UID2_OPTOUT_KEY!, prefix: 'shop:optout:' };
  * ```

@@ -115,7 +115,7 @@ function boxKey(secret: Buffer, context: string): Uint8Array {
  *
  * @example
  * ```ts
- * const sealed = sealIdentity(result.identity, { keys: [cookieKey], context: user.id });
+ * const sealed = sealIdentity(identityJson, { keys, context: user.id });
  * res.setHeader('Set-Cookie', `__Host-uid2=${sealed}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=2592000`);
  * ```
  */
@@ -139,9 +139,9 @@ export function sealIdentity(identity: Identity | string, options: SealOptions):
  * @example
  * ```ts
  * try {
- *   const identity = openIdentity(req.cookies['__Host-uid2'], { keys: [cookieKey, oldCookieKey], context: user.id });
+ *   const identity = openIdentity(cookie, { keys, context: user.id }); // keys: newest first
  * } catch (err) {
- *   if (isUid2Error(err, 'UID2_INVALID_IDENTITY')) clearCookie();
+ *   if (isUid2Error(err, 'UID2_INVALID_IDENTITY')) signInAgain();
  * }
  * ```
  */

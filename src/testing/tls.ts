@@ -30,6 +30,8 @@ export const DEFAULT_TLS_HOSTS: readonly string[] = Object.freeze([
  *
  * @example
  * ```ts
+ * import { readFileSync } from 'node:fs';
+ *
  * const op = await startLocalOperator({ tls: { cert: readFileSync('cert.pem', 'utf8'), key: readFileSync('key.pem', 'utf8') } });
  * ```
  */
