@@ -182,8 +182,8 @@ describe('uid2-publisher refresh', () => {
     for (const [line, what] of cases) {
       const run = capture(env, line);
       expect(await runCli(['refresh'], run.io), line).toBe(EXIT.usage);
-      expect(run.err().split('\n')[0]).toBe(
-        `UID2_INVALID_INPUT: the input is ${what}, not an identity; there is nothing to refresh`,
+      expect(run.err()).toBe(
+        `UID2_INVALID_INPUT: the input is ${what}, not an identity; there is nothing to refresh\n`,
       );
     }
     expect(JSON.stringify(op.stats())).toBe(before); // no request was sent for any of them
@@ -253,7 +253,7 @@ describe('uid2-publisher operator', () => {
       expect(await runCli(['operator', '--port', port], run.io)).toBe(EXIT.usage);
       expect(run.err()).toMatch(
         new RegExp(
-          `^UID2_INVALID_CONFIG: port ${port} is already in use: pass another --port, or 0 for any free port\n`,
+          `^UID2_INVALID_CONFIG: port ${port} is already in use: pass another --port, or 0 for any free port\n$`,
         ),
       );
       expect(run.out()).toBe('');

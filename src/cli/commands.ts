@@ -3,6 +3,7 @@
  * {@link Secrets}, prints one JSON line and returns the exit code; failures are thrown.
  */
 import { readFile } from 'node:fs/promises';
+import { Uid2Error } from '../errors.js';
 import type { GenerateInput, GenerateResult, RefreshResult } from '../index.js';
 import { type CliIo, EXIT, UsageError } from './io.js';
 import type { Secrets } from './output.js';
@@ -88,7 +89,9 @@ export function identityFrom(text: string): object | string {
   if (status === 'success' && identity !== null && typeof identity === 'object') return identity;
   if (typeof status !== 'string' || status === 'success') return text;
   const kind = REFRESH_ONLY.has(status) ? 'refresh' : 'generate';
-  throw new UsageError(
+  // The command line was right; the input is not: one sentence, no usage text.
+  throw new Uid2Error(
+    'UID2_INVALID_INPUT',
     `the input is a ${kind} result with status ${JSON.stringify(status.slice(0, 64))}, not an identity; there is nothing to refresh`,
   );
 }

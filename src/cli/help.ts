@@ -6,7 +6,11 @@ import { VERSION } from '../version.js';
 const EXIT_CODES = `exit codes: 0 done (any status), 2 bad usage/input/config, 3 refused by the operator,
             4 transient (timeout, network, 429, 5xx), 5 untrustworthy answer, 1 internal error`;
 
-const TARGET = `  --local            use a throwaway local operator instead of UID2_BASE_URL, UID2_API_KEY, UID2_SECRET_KEY
+/** The flags of the commands that call an operator; `local` says what a --local operator means there. */
+const target = (
+  ...local: string[]
+) => `  --local            use a throwaway local operator instead of UID2_BASE_URL, UID2_API_KEY and
+                     UID2_SECRET_KEY; ${local.join('\n                     ')}
   --ca-file FILE     trust this PEM certificate for an https operator (e.g. the one "operator --tls"
                      wrote); NODE_EXTRA_CA_CERTS=FILE works too
   --timeout-ms N     deadline of the call (default 5000)`;
@@ -42,7 +46,7 @@ Generates an identity and prints the result as one JSON line:
 
 ${IDENTIFIERS}
   --tcf S            TCF consent string (EUID)
-${TARGET}
+${target('it lives for this one command, so its identities refresh', 'nowhere else')}
 
 ${EXIT_CODES}
 `,
@@ -56,11 +60,9 @@ default, standard input; a "generate" result line is accepted too:
   uid2-publisher generate --email user@example.com | uid2-publisher refresh
 
   --identity FILE|-  where to read the identity JSON (default -, standard input; a terminal is refused)
-${TARGET}
-                     (a --local operator's tokens only refresh against itself, so an identity from
-                     elsewhere gives invalid_token)
+${target('it is new for this one command, so an identity from anywhere else', 'gives invalid_token')}
 
-Uses UID2_BASE_URL, UID2_API_KEY and UID2_SECRET_KEY. ${EXIT_CODES}
+${EXIT_CODES}
 `,
   ],
   [
@@ -74,11 +76,9 @@ it sent one. Meant for testing an integration.
 
   --token T          the advertising token
 ${IDENTIFIERS}
-${TARGET}
-                     (a --local operator is new for this one call, so any token from elsewhere, even
-                     from another --local run, is invalid_token)
+${target('it is new for this one command, so any token from elsewhere', '(another --local run too) is invalid_token')}
 
-Uses UID2_BASE_URL, UID2_API_KEY and UID2_SECRET_KEY. ${EXIT_CODES}
+${EXIT_CODES}
 `,
   ],
   [

@@ -5,6 +5,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { Uid2Error } from '../errors.js';
 import { type LocalOperator, type LocalOperatorOptions, startLocalOperator } from '../testing/index.js';
 import { type CliIo, EXIT, UsageError } from './io.js';
 import { printable } from './output.js';
@@ -93,15 +94,16 @@ async function start(options: LocalOperatorOptions): Promise<LocalOperator> {
     return await startLocalOperator(options);
   } catch (err) {
     const code = (err as { code?: unknown } | null)?.code;
+    // Not a mistake in how the command was typed, so no usage text: one line that says what to do.
     if (code === 'EADDRINUSE')
-      throw new UsageError(
-        `port ${options.port} is already in use: pass another --port, or 0 for any free port`,
+      throw new Uid2Error(
         'UID2_INVALID_CONFIG',
+        `port ${options.port} is already in use: pass another --port, or 0 for any free port`,
       );
     if (code === 'EACCES')
-      throw new UsageError(
-        `port ${options.port} may not be bound by this user: pass another --port`,
+      throw new Uid2Error(
         'UID2_INVALID_CONFIG',
+        `port ${options.port} may not be bound by this user: pass another --port`,
       );
     throw err;
   }
