@@ -18,6 +18,7 @@ export type { FaultEndpoint, FaultSpec, FaultTarget } from './faults.js';
 export { FAULT_KINDS } from './faults.js';
 export type { Identifier } from './identities.js';
 export { TEST_IDENTITIES } from './identities.js';
+export { checkMobileIdentity, MAX_MOBILE_IDENTITY_LENGTH } from './mobile-contract.js';
 export { LocalOperator, startLocalOperator } from './operator.js';
 export type { Lifetimes, LocalOperatorOptions } from './options.js';
 export { LIFETIME_PROFILES } from './options.js';
@@ -33,4 +34,6 @@ export {
   hasEuidConsent,
   parseTcfConsent,
 } from './tcf.js';
+export type { TlsMaterial } from './tls.js';
+export { DEFAULT_TLS_HOSTS } from './tls.js';
 export type { IdentityType, OperatorScope } from './types.js';
