@@ -201,9 +201,31 @@ describe('http2: true', () => {
       } finally {
         await client.close();
       }
+      // Faults that break the connection end one stream only; the session carries on.
+      h2.injectFault({ kind: 'reset', endpoint: 'generate' });
+      const reset = rawSecretCall(
+        h2,
+        '/v2/token/generate',
+        { email: 'h2@example.com' },
+        { dispatcher: agent },
+      );
+      await expect(reset).rejects.toMatchObject({ name: expect.stringMatching(/Error$/) });
+      const big = await request(`${h2.url}/v2/token/generate`, {
+        method: 'POST',
+        body: Buffer.alloc((1 << 20) + 1),
+        dispatcher: agent,
+      });
+      expect([big.statusCode, await big.body.text()]).toEqual([413, 'Request Entity Too Large']);
+      const after = await rawSecretCall(
+        h2,
+        '/v2/token/generate',
+        { email: 'h2@example.com' },
+        { dispatcher: agent },
+      );
+      expect(after.decrypted?.status).toBe('success');
       const overHttp1 = await request(`${h2.url}/ops/healthcheck`, { dispatcher: http1 });
       expect([overHttp1.statusCode, await overHttp1.body.text()]).toEqual([200, 'OK']);
-      expect(h2.stats().byEndpoint).toMatchObject({ generate: 1, healthcheck: 2 });
+      expect(h2.stats().byEndpoint).toMatchObject({ generate: 4, healthcheck: 2 });
     } finally {
       await h2.close();
       await agent.close();

@@ -80,7 +80,8 @@ export class ReplyWriter {
    * connection is closed shortly after, which leaves the client time to read the answer.
    */
   tooLarge(req: IncomingMessage, res: ServerResponse): void {
-    res.setHeader('Connection', 'close');
+    // HTTP/2 forbids connection headers; there, destroying the "socket" ends only this stream.
+    if (req.httpVersionMajor < 2) res.setHeader('Connection', 'close');
     this.write(res, textReply(413, 'Request Entity Too Large'));
     req.resume();
     void this.sleep(2000).then(() => req.socket.destroy());
