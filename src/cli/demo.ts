@@ -9,8 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PublisherClient } from '../client.js';
 import { isDueForRefresh, parseIdentity } from '../identity.js';
-import { startLocalOperator } from '../testing/index.js';
-import { mobileContractViolations } from './contract.js';
+import { checkMobileIdentity, startLocalOperator } from '../testing/index.js';
 import { type CliIo, EXIT } from './io.js';
 
 /** One thing the back end did (examples/shared/identity-service.mjs): no token and no DII in it. */
@@ -104,7 +103,7 @@ export async function demoCommand(flags: DemoFlags, io: CliIo): Promise<number> 
     // The local operator's tokens are throwaway, so the whole string can be shown.
     say(`   ${login.text}`);
 
-    const problems = mobileContractViolations(login.text, now());
+    const problems = checkMobileIdentity(login.text, now());
     expectThat(problems.length === 0, `identity breaks the mobile contract: ${problems.join('; ')}`);
     say(
       '2. it meets the Android/iOS SDK contract: six keys, integer ms, 32-byte refresh_response_key, refresh_expires ahead',
@@ -123,7 +122,7 @@ export async function demoCommand(flags: DemoFlags, io: CliIo): Promise<number> 
       'refresh must issue a new refresh_response_key',
     );
     expectThat(
-      mobileContractViolations(refreshed.text, now()).length === 0,
+      checkMobileIdentity(refreshed.text, now()).length === 0,
       'refreshed identity breaks the mobile contract',
     );
     expectThat(!isDueForRefresh(next, now()), 'refreshed identity should not be due yet');
