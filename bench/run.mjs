@@ -137,8 +137,8 @@ if (only.has('pipeline')) {
       `${z.requestBinaryBytes} B binary; generate answer ${z.generateResponseChars} chars or ` +
       `${z.generateResponseBytes} B; refresh answer ${z.refreshResponseChars} chars or ${z.refreshResponseBytes} B; ` +
       `identityJson ${z.identityJsonChars} chars. Crypto floor: hash, IV, GCM seal, base64 out/in, GCM open, ` +
-      'nonce check, JSON.parse. Same-work floor: also email normalisation, a typeof check of the success ' +
-      'body and identityJson (JSON.stringify). Target (issue 12): ours/floor ≤ 1.2.',
+      'nonce check, JSON.parse. Same-work floor: IVs from a pool (as ours), email normalisation, a typeof ' +
+      'check of the success body and identityJson (JSON.stringify). Target (issue 12): ours/floor ≤ 1.2.',
   );
 }
 
