@@ -168,6 +168,18 @@ describe('uid2-publisher refresh', () => {
     expect(run.err()).toMatch(/^UID2_INVALID_INPUT: no identity: pipe one in, or pass --identity FILE\n/);
     expect(run.err()).toContain('usage: uid2-publisher refresh');
     expect(run.out()).toBe('');
+    // Asked for explicitly, the terminal is read (to paste an identity).
+    const pasted = capture(env, '{"status":"optout"}', { stdinIsTTY: true });
+    expect(await runCli(['refresh', '--identity', '-'], pasted.io)).toBe(EXIT.usage);
+    expect(pasted.err()).toMatch(/^UID2_INVALID_INPUT: the input is a generate result/);
+  });
+
+  it('empty input (the command before the pipe failed) says so', async () => {
+    const run = capture(env, '\n');
+    expect(await runCli(['refresh'], run.io)).toBe(EXIT.usage);
+    expect(run.err()).toBe(
+      'UID2_INVALID_INPUT: no identity on standard input (did the command before the pipe fail?)\n',
+    );
   });
 
   it('a non-success result line is refused in one sentence, not as a schema report', async () => {

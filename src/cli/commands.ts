@@ -98,15 +98,24 @@ export function identityFrom(text: string): object | string {
 
 /** `uid2-publisher refresh`: reads an identity (file or stdin) and prints the result JSON. */
 export async function refreshCommand(flags: RefreshFlags, io: CliIo, secrets: Secrets): Promise<number> {
-  const source = flags.identity ?? '-';
-  if (source === '-' && io.stdinIsTTY === true)
+  // On a terminal nobody is piping anything in: say how to give an identity rather than wait.
+  // An explicit `--identity -` still reads the terminal, for pasting one.
+  if (flags.identity === undefined && io.stdinIsTTY === true)
     throw new UsageError('no identity: pipe one in, or pass --identity FILE');
+  const source = flags.identity ?? '-';
   const text =
     source === '-'
       ? await io.readStdin()
       : await readFile(source, 'utf8').catch(() => {
           throw new UsageError(`cannot read --identity file ${source}`);
         });
+  if (text.trim() === '')
+    throw new Uid2Error(
+      'UID2_INVALID_INPUT',
+      source === '-'
+        ? 'no identity on standard input (did the command before the pipe fail?)'
+        : `--identity file ${source} is empty`,
+    );
   const identity = identityFrom(text.trim());
   rememberIdentitySecrets(identity, secrets);
   const result = await withClient(flags, io.env, secrets, (client) =>

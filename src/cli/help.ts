@@ -59,7 +59,8 @@ Refreshes an identity and prints the result as one JSON line. The identity is re
 default, standard input; a "generate" result line is accepted too:
   uid2-publisher generate --email user@example.com | uid2-publisher refresh
 
-  --identity FILE|-  where to read the identity JSON (default -, standard input; a terminal is refused)
+  --identity FILE|-  where to read the identity JSON (default -, standard input, unless that is a
+                     terminal: then give --identity - to paste one)
 ${target('it is new for this one command, so an identity from anywhere else', 'gives invalid_token')}
 
 ${EXIT_CODES}
