@@ -244,3 +244,21 @@ describe('RedisOptOutStore options', () => {
     expect((error as Error).message).not.toContain('hunter2');
   });
 });
+
+describe('RedisOptOutStore without the redis package', () => {
+  it('says to install it', async () => {
+    const isolated = transpileForChild(['src/state/redis.ts'], 'outside');
+    try {
+      const out = await isolated.run(`
+        import { RedisOptOutStore } from './src/state/redis.js';
+        try { new RedisOptOutStore({ url: 'redis://127.0.0.1:1', key: '${KEY}' }); console.log('created'); }
+        catch (err) { console.log(JSON.stringify({ code: err.code, message: err.message })); }`);
+      expect(JSON.parse(out)).toEqual({
+        code: 'UID2_INVALID_CONFIG',
+        message: 'RedisOptOutStore needs the optional peer dependency redis: npm install redis',
+      });
+    } finally {
+      isolated.dispose();
+    }
+  });
+});

@@ -66,8 +66,12 @@ function createOwnedClient(url: string, timeoutMs: number): OwnedClient {
   let redis: typeof import('redis');
   try {
     redis = createRequire(import.meta.url)('redis') as typeof import('redis');
-  } catch {
-    throw configError(`${NAME} needs the optional peer dependency redis: npm install redis`);
+  } catch (err) {
+    const code = (err as { code?: unknown } | null)?.code;
+    if (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') {
+      throw configError(`${NAME} needs the optional peer dependency redis: npm install redis`);
+    }
+    throw storeFailedError(NAME, err);
   }
   return redis.createClient({
     url,
