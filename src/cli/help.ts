@@ -94,9 +94,10 @@ output is a shell script: comment lines and the export lines that point this CLI
 
   --port N        port (default 0: any free port); a port in use is a usage error
   --config FILE   JSON with startLocalOperator options (scope, profile, lifetimes, clients, optOut, ...)
-  --tls           serve HTTPS with a fresh self-signed certificate for 127.0.0.1 and localhost, and
-                  write the certificate (PEM) to a file, so that Node, curl, an Android emulator or an
-                  iOS simulator can trust it; a fourth line exports NODE_EXTRA_CA_CERTS=<that file>
+  --tls           serve HTTPS with a fresh self-signed certificate for 127.0.0.1, ::1, localhost and
+                  10.0.2.2 (the Android emulator's address for its host; more with "tlsHosts" in
+                  --config), and write it (PEM) to a file, so that Node, curl, an Android emulator or
+                  an iOS simulator can trust it; a fourth line exports NODE_EXTRA_CA_CERTS=<that file>
   --ca-file FILE  with --tls: where to write the certificate (default: ca.pem in a new private
                   directory under the system temp directory, removed when the operator stops)
 `,

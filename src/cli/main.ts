@@ -133,6 +133,13 @@ function isMain(): boolean {
 }
 
 if (isMain()) {
+  // A reader that stops early (`| head`) closes the pipe: later writes fail with EPIPE, which is
+  // normal for a command-line tool and must not end in a stack trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') process.exitCode = EXIT.internal;
+    });
+  }
   runCli(process.argv.slice(2), processIo()).then(
     (code) => {
       process.exitCode = code;
