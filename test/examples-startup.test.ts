@@ -37,8 +37,9 @@ async function waitFor(read: () => string, pattern: RegExp, child: ChildProcess)
 
 beforeAll(() => ensureBuilt(), 120_000);
 
-describe('examples started without credentials', () => {
-  it.concurrent.each(EXAMPLES)(
+// Concurrent: each test waits on its own child process, so they overlap.
+describe.concurrent('examples started without credentials', () => {
+  it.each(EXAMPLES)(
     '%s says which variables to set and how to get a local operator, exit 2',
     async (example) => {
       const started = run(example, cleanEnv());
