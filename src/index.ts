@@ -1,6 +1,8 @@
 /**
  * uid2-publisher: the server side of UID2/EUID for Node.js publishers.
  * Public exports only; see README.md for the guide.
+ *
+ * @module uid2-publisher
  */
 export { type CallOptions, PublisherClient, type PublisherClientOptions } from './client.js';
 export {

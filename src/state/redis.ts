@@ -6,6 +6,8 @@
  * until Redis returns: a command is sent only while the connection is ready, and every call is bounded
  * by `timeoutMs` (the first connection of an owned client included). The caller (the client) then asks
  * the operator, which enforces opt-out itself.
+ *
+ * @module uid2-publisher/redis
  */
 import { createRequire } from 'node:module';
 import { inspect } from 'node:util';

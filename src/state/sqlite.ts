@@ -5,6 +5,8 @@
  * One file in WAL mode, so reads never wait for a writer and several processes of one host can share
  * it. better-sqlite3 is synchronous; a lookup is one prepared primary-key read from the page cache, a few
  * microseconds, which is cheaper than the promise an async driver would add.
+ *
+ * @module uid2-publisher/sqlite
  */
 import { createRequire } from 'node:module';
 import { inspect } from 'node:util';

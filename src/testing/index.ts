@@ -9,6 +9,8 @@
  * // op.url, op.apiKey, op.secretKey; op.injectFault(...), op.optOut(...), op.advanceClock(...)
  * await op.close();
  * ```
+ *
+ * @module uid2-publisher/testing
  */
 export type { LocalClientOptions, OperatorRole } from './auth.js';
 export { generateApiKey, generateSecretKey } from './auth.js';
