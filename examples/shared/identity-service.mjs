@@ -11,7 +11,8 @@ import { IdentityOwners, signInOf } from './owners.mjs';
  * @typedef {object} Outcome what happened, for logs and the demo's trace: no token, no DII
  * @property {'login' | 'refresh'} route
  * @property {string} status the result's status
- * @property {boolean} [remembered] for `optout`: answered from the opt-out store, with no request
+ * @property {boolean} [remembered] for `optout` at login: answered from the opt-out store, with no
+ *   request; at refresh: recorded in the store for the identity's owner (false: owner unknown)
  */
 
 /**

@@ -141,6 +141,7 @@ export async function demoCommand(flags: DemoFlags, io: CliIo): Promise<number> 
     shiftMs += 61 * 60_000;
     const optout = await post(`${backend.url}/identity/refresh`, second.text);
     expectThat(optout.text === '{"optout":true}', `refresh should answer optout, got HTTP ${optout.status}`);
+    expectThat(last()?.remembered === true, 'the back end should know whose identity opted out');
     say(
       '6. an hour later the back end refreshes it -> optout: identity dropped, opt-out remembered for that user (rememberOptOut)',
     );
