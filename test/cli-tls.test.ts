@@ -83,6 +83,20 @@ describe('uid2-publisher operator --tls', () => {
     expect(await readFile(path, 'utf8')).toBe(pem);
   });
 
+  it('"tls" from --config is served the same way: the certificate is written and named', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'uid2-cli-tls-'));
+    const config = join(dir, 'operator.json');
+    await writeFile(config, JSON.stringify({ tls: true }));
+    const run = capture();
+    const exit = runCli(['operator', '--config', config, '--ca-file', join(dir, 'ca.pem')], run.io);
+    await until(() => run.out().includes('NODE_EXTRA_CA_CERTS=') || run.err() !== '');
+    expect(run.err()).toBe('');
+    expect(exportedVariables(run.out()).UID2_BASE_URL).toMatch(/^https:/);
+    expect(await readFile(join(dir, 'ca.pem'), 'utf8')).toContain('-----BEGIN CERTIFICATE-----');
+    run.stop();
+    expect(await exit).toBe(EXIT.ok);
+  });
+
   it('a --ca-file that holds no certificate, or that cannot be written, is a usage error', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'uid2-cli-tls-'));
     const notPem = capture({ UID2_BASE_URL: 'https://127.0.0.1:1', UID2_API_KEY: 'k', UID2_SECRET_KEY: 's' });

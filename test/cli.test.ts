@@ -111,13 +111,19 @@ describe('uid2-publisher generate', () => {
     const refused = capture({ ...env, UID2_API_KEY: 'UID2-C-L-1-abcdef.wrong' });
     expect(await runCli(['generate', '--email', 'a@b.com'], refused.io)).toBe(EXIT.refused);
     expect(refused.err()).toMatch(/^UID2_UNAUTHORIZED: /);
-    op.injectFault({ kind: 'http503', count: 3 });
     const transient = capture(env);
-    expect(await runCli(['generate', '--email', 'a@b.com'], transient.io)).toBe(EXIT.transient);
-    expect(transient.err()).toMatch(/^UID2_SERVER_ERROR: /);
-    op.injectFault({ kind: 'wrongKey' });
     const untrusted = capture(env);
-    expect(await runCli(['generate', '--email', 'a@b.com'], untrusted.io)).toBe(EXIT.badResponse);
+    try {
+      // More 503s than any retry budget: the call must end transient, whatever the retry count.
+      op.injectFault({ kind: 'http503', count: 20 });
+      expect(await runCli(['generate', '--email', 'a@b.com'], transient.io)).toBe(EXIT.transient);
+      expect(transient.err()).toMatch(/^UID2_SERVER_ERROR: /);
+      op.clearFaults();
+      op.injectFault({ kind: 'wrongKey' });
+      expect(await runCli(['generate', '--email', 'a@b.com'], untrusted.io)).toBe(EXIT.badResponse);
+    } finally {
+      op.clearFaults();
+    }
     for (const run of [bad, refused, transient, untrusted]) {
       expect(run.err()).not.toContain(op.secretKey);
       expect(run.err()).not.toContain(op.apiKey);

@@ -28,12 +28,12 @@ export function shellQuote(value: string): string {
 
 /** `uid2-publisher operator`: runs the local operator until SIGINT/SIGTERM. */
 export async function operatorCommand(flags: OperatorFlags, io: CliIo): Promise<number> {
+  let options = await readConfig(flags.config);
   const caPath = flags['ca-file'];
-  if (caPath !== undefined && !flags.tls) throw new UsageError('--ca-file needs --tls');
+  if (caPath !== undefined && !flags.tls && !options.tls) throw new UsageError('--ca-file needs --tls');
   // The path is printed in a shell line: one with control characters could not be printed as given.
   if (caPath !== undefined && printable(caPath) !== caPath)
     throw new UsageError('--ca-file must not contain control characters');
-  let options = await readConfig(flags.config);
   if (flags.port !== undefined) {
     if (!/^\d{1,5}$/.test(flags.port) || Number(flags.port) > 65_535)
       throw new UsageError('--port must be 0 to 65535');
@@ -43,7 +43,8 @@ export async function operatorCommand(flags: OperatorFlags, io: CliIo): Promise<
   const operator = await start(options);
   let caFile: { path: string; remove: () => Promise<void> } | undefined;
   try {
-    if (flags.tls) caFile = await writeCa(operator, caPath);
+    // `tls` may come from --config too (with the user's own certificate): its CA is written all the same.
+    if (operator.ca !== undefined) caFile = await writeCa(operator.ca, caPath);
   } catch (err) {
     await operator.close();
     throw err;
@@ -56,9 +57,9 @@ export async function operatorCommand(flags: OperatorFlags, io: CliIo): Promise<
   ];
   if (caFile !== undefined) {
     lines.push(
-      `# its self-signed certificate is in ${caFile.path}: trust it in Node (this CLI included) with`,
+      `# its certificate is in ${printable(caFile.path)}: trust it in Node (this CLI included) with`,
       `export NODE_EXTRA_CA_CERTS=${shellQuote(caFile.path)}`,
-      `# or pass --ca-file to generate, refresh and validate; curl takes --cacert ${caFile.path}`,
+      `# or pass --ca-file to generate, refresh and validate; curl takes --cacert ${printable(caFile.path)}`,
     );
   }
   io.stdout(`${lines.join('\n')}\n`);
@@ -115,11 +116,9 @@ async function start(options: LocalOperatorOptions): Promise<LocalOperator> {
  * file is removed when the operator stops: the certificate is new on every start anyway.
  */
 async function writeCa(
-  operator: LocalOperator,
+  pem: string,
   path: string | undefined,
 ): Promise<{ path: string; remove: () => Promise<void> }> {
-  const pem = operator.ca;
-  if (pem === undefined) throw new Error('the local operator started without a certificate');
   if (path !== undefined) {
     const target = resolve(path);
     await writeFile(target, pem, { mode: 0o644 }).catch(() => {

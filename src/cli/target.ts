@@ -3,6 +3,7 @@
  * throwaway local operator with `--local`; optionally trusting one extra certificate (`--ca-file`).
  */
 import { readFile } from 'node:fs/promises';
+import { rootCertificates } from 'node:tls';
 import { Agent } from 'undici';
 import { PublisherClient } from '../client.js';
 import { type LocalOperator, startLocalOperator } from '../testing/index.js';
@@ -51,8 +52,10 @@ export async function withClient<T>(
   }
   secrets.add(settings.apiKey);
   secrets.add(settings.secretKey);
-  // The client does not own a dispatcher it is given, so this one is closed here.
-  const dispatcher = ca === undefined ? undefined : new Agent({ connect: { ca } });
+  // Node's `ca` replaces the built-in roots, so they are passed too: the file adds trust, it does not
+  // take away UID2's public certificates. The client does not own a dispatcher it is given, so this
+  // one is closed here.
+  const dispatcher = ca === undefined ? undefined : new Agent({ connect: { ca: [...rootCertificates, ca] } });
   try {
     const client = new PublisherClient({
       ...settings,
