@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decryptTokenGenerateResponse, decryptTokenRefreshResponse } from '../src/index.js';
+import { decryptTokenGenerateResponse, decryptTokenRefreshResponse, Uid2Error } from '../src/index.js';
 
 const java = JSON.parse(
   readFileSync(new URL('./fixtures/vectors/java-publisher-tests.json', import.meta.url), 'utf8'),
@@ -16,6 +16,16 @@ function flipped(bytes: Buffer, index: number): string {
   const copy = Buffer.from(bytes);
   copy[index] = (copy[index] ?? 0) ^ 0x01;
   return copy.toString('base64');
+}
+
+/** What `fn` throws; fails the test when it returns instead. */
+function thrownBy(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a throw, but the call returned');
 }
 
 function region(index: number, length: number): string {
@@ -43,12 +53,12 @@ describe('tampering with a generate response', () => {
   });
 
   it('the error carries no cause (nothing to leak, nothing to distinguish)', () => {
-    try {
-      decryptTokenGenerateResponse(java.secret, flipped(generateBytes, 20), nonce);
-      expect.unreachable();
-    } catch (err) {
-      expect((err as Error).cause).toBeUndefined();
-    }
+    // The assertions stay outside the try: an AssertionError caught there would pass the cause check.
+    const err = thrownBy(() => decryptTokenGenerateResponse(java.secret, flipped(generateBytes, 20), nonce));
+    expect(err).toBeInstanceOf(Uid2Error);
+    expect(err).toEqual(decryptFailed);
+    expect(Object.hasOwn(err as object, 'cause')).toBe(false);
+    expect((err as Error).cause).toBeUndefined();
   });
 
   const garbage: [string, string | Uint8Array][] = [
