@@ -175,13 +175,13 @@ describe('http2: true', () => {
     const http1 = new Agent({ connect: { ca: h2.ca as string } });
     try {
       const session = connect(h2.url, { ca: h2.ca as string });
-      const answer = await new Promise<{ status: number; alpn: string | false | undefined; body: string }>(
-        (resolve, reject) => {
-          const stream = session.request({ ':path': '/ops/healthcheck' });
+      const get = (path: string, headers: Record<string, string> = {}) =>
+        new Promise<{ status: number; alpn: string | false | undefined; body: string }>((resolve, reject) => {
+          const stream = session.request({ ':path': path, ...headers });
           let body = '';
           let status = 0;
-          stream.on('response', (headers) => {
-            status = Number(headers[':status']);
+          stream.on('response', (answerHeaders) => {
+            status = Number(answerHeaders[':status']);
           });
           stream.setEncoding('utf8');
           stream.on('data', (chunk: string) => {
@@ -189,9 +189,14 @@ describe('http2: true', () => {
           });
           stream.on('end', () => resolve({ status, alpn: session.alpnProtocol, body }));
           stream.on('error', reject);
-        },
-      );
+        });
+      const answer = await get('/ops/healthcheck');
+      // HTTP/2 names the host in :authority; the control guard reads it there.
+      const state = await get('/_local/state');
+      const rebound = await get('/_local/state', { ':authority': `evil.example:${new URL(h2.url).port}` });
       session.close();
+      expect([state.status, JSON.parse(state.body).scope]).toEqual([200, 'uid2']);
+      expect(rebound.status).toBe(403);
       expect(answer).toEqual({ status: 200, alpn: 'h2', body: 'OK' });
 
       const client = clientFor(h2, agent);
