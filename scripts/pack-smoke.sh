@@ -3,15 +3,15 @@
 # project (a CommonJS one, as `npm init -y` makes), and use it the way a publisher would:
 #   - ES module import of every entry point, generate, refresh, a typed error (pack-smoke/esm.mjs);
 #   - CommonJS require() of every entry point, generate and refresh, one module instance shared with
-#     import() (`instanceof Uid2Error` across both), the SQLite store on a real file (pack-smoke/cjs.cjs);
-#     nothing on stderr (Node 20.19+ loads the ES module build through require(esm) without a warning);
+#     import() (`instanceof Uid2Error` across both), the SQLite store on a real file, a generate over
+#     HTTPS against the TLS local operator (pack-smoke/cjs.cjs); nothing on stderr (Node 20.19+ loads the ES module build through require(esm) without a warning);
 #   - TypeScript consumers type-checking the shipped declarations with skipLibCheck off: node16 as
-#     ES module and as CommonJS, nodenext (.ts and .cts), bundler (pack-smoke/consumer.ts);
+#     ES module and as CommonJS, nodenext (.ts and .cts), bundler, node10 (pack-smoke/consumer.ts);
 #   - the CLI's --help and the demo.
 # Catches a wrong "exports", "files", "bin" or declaration that tests run from source cannot see.
 # Needs `npm run build` first. The only download is what npm installs for the tarball's own
-# dependencies; TypeScript, @types/node and the optional peers (better-sqlite3, redis) are linked in
-# from this repository's node_modules, as a publisher would have installed them.
+# dependencies; TypeScript, @types/node and the optional peers (better-sqlite3, redis, selfsigned)
+# are linked in from this repository's node_modules, as a publisher would have installed them.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 here="$root/scripts/pack-smoke"
@@ -25,7 +25,7 @@ npm install --no-audit --no-fund --silent "./$tarball"
 
 # After the install, which would prune anything it did not put there itself.
 mkdir -p node_modules/@types
-for dep in better-sqlite3 redis @redis @types/node @types/better-sqlite3; do
+for dep in better-sqlite3 redis @redis selfsigned @types/node @types/better-sqlite3; do
   [ -e "$root/node_modules/$dep" ] && ln -s "$root/node_modules/$dep" "node_modules/$dep"
 done
 
@@ -67,6 +67,8 @@ typecheck node16-esm module node16 node16 consumer.ts
 typecheck node16-cjs commonjs node16 node16 consumer.ts
 typecheck nodenext module nodenext nodenext consumer.ts consumer.cts
 typecheck bundler module esnext bundler consumer.ts
+# The legacy resolution older CommonJS projects still use: types through typesVersions.
+typecheck node10 commonjs commonjs node10 consumer.ts
 
 echo "== command line"
 npx --no-install uid2-publisher --help | head -n 1

@@ -47,9 +47,27 @@ async function main() {
     await store.add(subject);
     check((await store.has(subject)) === true, 'the SQLite store remembers an opt-out');
     await store.close?.();
-    console.log(
-      'smoke cjs: require of 4 entry points, generate, refresh, one module instance, SQLite store OK',
-    );
+
+    // Over HTTPS: the TLS local operator, and undici (the package's own dependency) trusting its PEM.
+    const { Agent } = require('undici');
+    const tlsOp = await startLocalOperator({ tls: true });
+    const agent = new Agent({ connect: { ca: tlsOp.ca } });
+    const tlsClient = new uid2.PublisherClient({
+      baseUrl: tlsOp.url,
+      apiKey: tlsOp.apiKey,
+      secretKey: tlsOp.secretKey,
+      dispatcher: agent,
+    });
+    try {
+      check(tlsOp.url.startsWith('https://127.0.0.1:'), `TLS operator URL ${tlsOp.url}`);
+      const overTls = await tlsClient.generateToken({ email: 'smoke-tls@example.com' });
+      check(overTls.status === 'success', `generate over TLS answered ${overTls.status}`);
+    } finally {
+      await tlsClient.close();
+      await agent.close();
+      await tlsOp.close();
+    }
+    console.log('smoke cjs: require of 4 entry points, generate, refresh, one instance, SQLite, TLS OK');
   } finally {
     await client.close();
     await op.close();
