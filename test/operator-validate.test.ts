@@ -3,6 +3,7 @@
  * envelope and input rules with their exact messages, the token really decoded (raw UID and site),
  * text and binary, faults and statistics.
  */
+import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { openRefreshResponse } from '../src/envelope.js';
 import { hashEmail, hashPhone } from '../src/input.js';
@@ -216,6 +217,8 @@ describe('the generate rules apply', () => {
         '{"status":"unauthorized"}',
       ]);
     }
+    const wrongMethod = await request(`${fixture.op.url}${VALIDATE}`, { dispatcher: fixture.dispatcher });
+    expect([wrongMethod.statusCode, await wrongMethod.body.text()]).toEqual([405, '']);
     const off = await validate({ token: 'x', email: 'a@example.com' }, disabled);
     expect([off.status, off.text]).toEqual([401, '{"status":"unauthorized"}']);
   });
