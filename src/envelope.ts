@@ -275,14 +275,14 @@ export function openRefreshResponse(key: Uint8Array, body: string | Uint8Array):
 /** Operator side: seals a generate (or validate) response plaintext (ts || nonce || JSON) under the client secret. */
 export function sealGenerateResponse(
   key: Uint8Array,
-  timestamp: number,
+  timestamp: number | bigint,
   nonce: Uint8Array,
   json: string,
   iv: Uint8Array = randomFillSync(Buffer.allocUnsafe(IV_LENGTH)),
 ): Buffer {
   // The operator writes whatever its clock says; a hostile one (in tests) may write any int64.
   const plaintext = prefixedPlaintext(0, nonce, json);
-  plaintext.writeBigInt64BE(BigInt(Math.trunc(timestamp)), 0);
+  plaintext.writeBigInt64BE(typeof timestamp === 'bigint' ? timestamp : BigInt(Math.trunc(timestamp)), 0);
   return Buffer.concat([iv, gcmEncrypt(key, iv, plaintext)]);
 }
 
