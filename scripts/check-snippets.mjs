@@ -2,7 +2,7 @@
 // Type-checks every ```ts block of the documentation against the built package, so that an example
 // that no longer compiles fails CI instead of misleading a reader:
 //   - README.md, docs/*.md and examples/*/README.md;
-//   - every ```ts block inside a TSDoc @example in src/**/*.ts.
+//   - every ```ts block inside the TSDoc of the public API in src/ (what the API reference shows).
 // Each block becomes its own ES module in a temporary project whose node_modules/uid2-publisher is this
 // repository, so 'uid2-publisher' and its subpaths resolve through package.json "exports" to dist/
 // types exactly as a user's project would (run `npm run build` first). Before the block comes a
