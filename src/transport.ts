@@ -290,6 +290,14 @@ export class Transport {
 
 function ignore(): void {}
 
+/**
+ * A keep-alive undici Agent that trusts `ca` (PEM, or several) for TLS, for a `dispatcher` option: e.g.
+ * the local operator's `op.ca`. Here so that undici is imported in one file only.
+ */
+export function agentTrusting(ca: string | Buffer | readonly (string | Buffer)[]): Dispatcher {
+  return new Agent({ connect: { ca: ca as string | Buffer | (string | Buffer)[] } });
+}
+
 /** The error of a call made after `close()`: immediate, not retryable. */
 export function closedError(attempts: number): Uid2Error {
   return new Uid2Error('UID2_CLIENT_CLOSED', 'the client was closed; create a new PublisherClient', {

@@ -4,7 +4,7 @@
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
-const ENTRY_POINTS = ['src/index.ts', 'src/testing/index.ts'];
+const ENTRY_POINTS = ['src/index.ts', 'src/testing/index.ts', 'src/state/sqlite.ts', 'src/state/redis.ts'];
 
 function exportsWithoutExample(): string[] {
   const program = ts.createProgram(ENTRY_POINTS, {

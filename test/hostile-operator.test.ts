@@ -55,9 +55,9 @@ function identity(): Identity {
 let server: Server;
 let baseUrl: string;
 /** The answer the next request gets: status and the echoed text to put in every field. */
-let next: { status: number; echo: (seen: string) => string; sealed?: boolean } = {
+let next: { status: number; echo: (seen: string, path: string) => string; sealed?: boolean } = {
   status: 400,
-  echo: (s) => s,
+  echo: (seen) => seen,
 };
 
 async function readAll(req: IncomingMessage): Promise<string> {

@@ -4,9 +4,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { rootCertificates } from 'node:tls';
-import { Agent } from 'undici';
 import { PublisherClient } from '../client.js';
 import { type LocalOperator, startLocalOperator } from '../testing/index.js';
+import { agentTrusting } from '../transport.js';
 import { UsageError } from './io.js';
 import type { Secrets } from './output.js';
 
@@ -55,7 +55,7 @@ export async function withClient<T>(
   // Node's `ca` replaces the built-in roots, so they are passed too: the file adds trust, it does not
   // take away UID2's public certificates. The client does not own a dispatcher it is given, so this
   // one is closed here.
-  const dispatcher = ca === undefined ? undefined : new Agent({ connect: { ca: [...rootCertificates, ca] } });
+  const dispatcher = ca === undefined ? undefined : agentTrusting([...rootCertificates, ca]);
   try {
     const client = new PublisherClient({
       ...settings,

@@ -9,10 +9,23 @@
  *   under the same secret (PROTOCOL.md §2, §3.1).
  * - `refresh-token`: the refresh token itself is the body; the 200 answer is JSON under the identity's
  *   `refresh_response_key` (PROTOCOL.md §3.2).
+ *
+ * @example
+ * ```ts
+ * const kind: EnvelopeKind = ENDPOINTS.validate.envelope; // 'secret'
+ * ```
  */
 export type EnvelopeKind = 'secret' | 'refresh-token';
 
-/** One operator endpoint. */
+/**
+ * One operator endpoint.
+ *
+ * @example
+ * ```ts
+ * const spec: EndpointSpec = ENDPOINTS.refresh;
+ * console.log(spec.path, spec.skewRetry); // '/v2/token/refresh' false
+ * ```
+ */
 export interface EndpointSpec {
   /** Path below the base URL. */
   readonly path: string;

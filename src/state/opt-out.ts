@@ -37,7 +37,14 @@ export interface OptOutStore {
   close?(): void | Promise<void>;
 }
 
-/** The identifier type of a subject: what the operator calls `email_hash` or `phone_hash`. */
+/**
+ * The identifier type of a subject: what the operator calls `email_hash` or `phone_hash`.
+ *
+ * @example
+ * ```ts
+ * const type: OptOutSubjectType = 'email';
+ * ```
+ */
 export type OptOutSubjectType = 'email' | 'phone';
 
 const HASH_LENGTH = 44;
