@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startLocalOperator } from '../src/testing/index.js';
 import { ensureBuilt, ROOT } from './support/examples-dist.js';
@@ -48,6 +49,9 @@ describe.concurrent('examples started without credentials', () => {
       for (const name of ['UID2_BASE_URL', 'UID2_API_KEY', 'UID2_SECRET_KEY', 'npx uid2-publisher operator'])
         expect(err).toContain(name);
       expect(err).toContain('https://operator-integ.uidapi.com');
+      // It names its README, and that README exists.
+      expect(err).toContain(`examples/${example}/README.md`);
+      expect(existsSync(`${ROOT}examples/${example}/README.md`)).toBe(true);
       expect(err).not.toMatch(/^\s+at /m);
       expect(started.out()).toBe('');
     },

@@ -38,8 +38,8 @@ export async function startServer({ client, optOuts, port = 0, host = '127.0.0.1
 }
 
 if (isMainModule(import.meta.url)) {
-  const operator = operatorFromEnv('express example');
-  const { url, stop } = await startOrExit('express example', async () => {
+  const operator = operatorFromEnv('express');
+  const { url, stop } = await startOrExit('express', async () => {
     const optOuts = new SqliteOptOutStore(optOutStoreFromEnv());
     const client = new PublisherClient({ ...operator, optOuts });
     return startServer({

@@ -12,8 +12,8 @@ import { isMainModule, operatorFromEnv, optOutStoreFromEnv, startOrExit } from '
 import { buildApp } from './app.mjs';
 
 if (isMainModule(import.meta.url)) {
-  const operator = operatorFromEnv('fastify example');
-  const app = await startOrExit('fastify example', async () => {
+  const operator = operatorFromEnv('fastify');
+  const app = await startOrExit('fastify', async () => {
     const optOuts = new SqliteOptOutStore(optOutStoreFromEnv());
     const client = new PublisherClient({ ...operator, optOuts });
     const app = await buildApp({ client, optOuts, logger: true });

@@ -12,15 +12,16 @@ import { isUid2Error } from 'uid2-publisher';
 /** The variables that name the operator; all three are required. */
 export const OPERATOR_VARIABLES = Object.freeze(['UID2_BASE_URL', 'UID2_API_KEY', 'UID2_SECRET_KEY']);
 
-/** @param {string} example */
+/** @param {string} example the example's directory name */
 const howToRun = (example) =>
   [
-    `${example} needs a UID2 operator: set ${OPERATOR_VARIABLES.join(', ')}.`,
+    `examples/${example} needs a UID2 operator: set ${OPERATOR_VARIABLES.join(', ')}.`,
     '  Locally, with no credentials: run `npx uid2-publisher operator` in another terminal and export',
     '  the three UID2_* lines it prints (add `--tls` for HTTPS, with NODE_EXTRA_CA_CERTS=<its CA file>).',
     '  UID2 integration: UID2_BASE_URL=https://operator-integ.uidapi.com with your integration API key',
     '  and client secret. Optional: UID2_OPTOUT_KEY (base64 of 32 bytes, `openssl rand -base64 32`),',
     '  UID2_OPTOUT_DB (the SQLite file of remembered opt-outs), PORT.',
+    `  Every setting: examples/${example}/README.md`,
   ].join('\n');
 
 /**
@@ -33,7 +34,7 @@ export function isMainModule(moduleUrl) {
 
 /**
  * The operator settings from the environment, or exit 2 with {@link howToRun}'s message.
- * @param {string} example the example's name, for the message
+ * @param {string} example the example's directory name, for the message
  * @param {NodeJS.ProcessEnv} [env]
  * @returns {{ baseUrl: string, apiKey: string, secretKey: string }}
  */
@@ -69,7 +70,7 @@ export function optOutStoreFromEnv(env = process.env) {
  * @returns {never}
  */
 export function exitWithUsage(example, problem) {
-  process.stderr.write(`${example}: ${problem}\n${howToRun(example)}\n`);
+  process.stderr.write(`examples/${example}: ${problem}\n${howToRun(example)}\n`);
   process.exit(2);
 }
 
@@ -90,7 +91,7 @@ export async function startOrExit(example, start) {
     // Uid2Error and node:net messages name states, never secrets, so they can be printed whole.
     const code = /** @type {{ code?: unknown }} */ (err)?.code ?? 'INTERNAL_ERROR';
     const message = err instanceof Error ? err.message : 'could not start';
-    process.stderr.write(`${example}: ${String(code)}: ${message}\n`);
+    process.stderr.write(`examples/${example}: ${String(code)}: ${message}\n`);
     process.exit(1);
   }
 }

@@ -36,8 +36,8 @@ export async function startWebServer({ tls, port = 0, host = '127.0.0.1', ...app
 }
 
 if (isMainModule(import.meta.url)) {
-  const operator = operatorFromEnv('web-server-only example');
-  const { url, stop } = await startOrExit('web-server-only example', async () => {
+  const operator = operatorFromEnv('web-server-only');
+  const { url, stop } = await startOrExit('web-server-only', async () => {
     const tls =
       process.env.TLS_CERT_FILE && process.env.TLS_KEY_FILE
         ? {
