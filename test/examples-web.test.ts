@@ -63,6 +63,8 @@ describe('examples/web-server-only', () => {
     expect(line).toMatch(
       /^__Host-uid2=[A-Za-z0-9_-]+; Path=\/; HttpOnly; SameSite=Lax; Secure; Max-Age=\d+$/,
     );
+    // Browsers keep cookies up to 4096 bytes, name and attributes included.
+    expect(Buffer.byteLength(line)).toBeLessThan(4096);
     // Kept as long as the refresh token lives (30 days with the production lifetimes).
     expect(Number(/Max-Age=(\d+)/.exec(line)?.[1])).toBeGreaterThan(29 * 24 * 3600);
     const token = renderedToken(page.body);
