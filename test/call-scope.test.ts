@@ -28,6 +28,8 @@ async function within<T>(
     at = performance.now() - t0;
   });
   await vi.advanceTimersByTimeAsync(ms);
+  // Fake time stands still from here: a promise still pending would hang the test, so fail it now.
+  if (Number.isNaN(at)) throw new Error(`still pending after ${ms} ms of fake time`);
   return { ...(await settled), at };
 }
 

@@ -6,6 +6,7 @@
 import { getEventListeners } from 'node:events';
 import { type Dispatcher, request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { encryptTokenGenerateRequest } from '../src/index.js';
 import { type PostTarget, Transport, type TransportOptions } from '../src/transport.js';
 import { MOCK_ORIGIN, MockOperator, PATHS, recordAttempts, useFakeClocks } from './support/fault-clients.js';
 
@@ -72,7 +73,13 @@ async function post(t: Transport, advanceMs = 20_000, signal?: AbortSignal): Pro
     (value) => ({ value, attempts: scope.attempts }),
     (error: unknown) => ({ error }),
   );
+  let done = false;
+  void running.then(() => {
+    done = true;
+  });
   await vi.advanceTimersByTimeAsync(advanceMs);
+  // Fake time stands still from here: a call still running would hang the test, so fail it now.
+  if (!done) throw new Error(`the call did not settle within ${advanceMs} ms of fake time`);
   const settled = await running;
   scope.dispose();
   return settled;
@@ -324,3 +331,65 @@ describe('close()', () => {
     expect(arrivals).toHaveLength(1);
   });
 });
+
+describe('through PublisherClient with dispatcher: MockAgent', () => {
+  it('a success after two 503s is one call of three attempts', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.5);
+    mock.fault('generate', { statusCode: 503 }, 2).answerNormally('generate');
+    const log = recordAttempts();
+    try {
+      const ok = mock.client().generateToken({ email: 'user@example.com' });
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(await ok).toMatchObject({
+        status: 'success',
+        identity: { refresh_response_key: mock.refreshResponseKey },
+      });
+      expect(log.count('generate')).toBe(3);
+    } finally {
+      log.stop();
+    }
+  });
+
+  it('when every attempt fails, Uid2Error.attempts counts them', async () => {
+    mock.fault('generate', { statusCode: 503 }, 5);
+    const failing = mock
+      .client({ retries: 2 })
+      .generateToken({ email: 'user@example.com' })
+      .catch((error: unknown) => error);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(await failing).toMatchObject({ code: 'UID2_SERVER_ERROR', httpStatus: 503, attempts: 3 });
+  });
+
+  it('client.close() leaves the MockAgent answering; calls after it are UID2_CLIENT_CLOSED, no request', async () => {
+    mock.answerNormally('generate');
+    const client = mock.client();
+    await client.close();
+    await client.close();
+    const log = recordAttempts();
+    try {
+      for (const call of [
+        () => client.generateToken({ email: 'user@example.com' }),
+        () => client.refreshToken(mock.identity()),
+        () => client.validateToken('AAAA', { email: 'user@example.com' }),
+        () => client.warmUp(),
+      ]) {
+        await expect(call()).rejects.toMatchObject({ code: 'UID2_CLIENT_CLOSED', retryable: false });
+      }
+      expect(log.starts).toEqual([]);
+    } finally {
+      log.stop();
+    }
+    const res = await request(`${MOCK_ORIGIN}${PATHS.generate}`, {
+      method: 'POST',
+      body: encryptForMock(),
+      dispatcher: mock.agent,
+    });
+    expect(res.statusCode).toBe(200);
+    await res.body.dump();
+  });
+});
+
+/** A request body the mock can open: any client's sealed generate request. */
+function encryptForMock(): string {
+  return encryptTokenGenerateRequest(mock.secretKey, { email: 'user@example.com' }).body;
+}

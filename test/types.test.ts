@@ -57,6 +57,16 @@ describe('GenerateInput: exactly one identifier', () => {
     expectTypeOf([both, hashes, mixed, none, consentOnly, numeric, typo]).toBeArray();
   });
 
+  it('two identifiers are refused structurally too, not only by the literal excess-property check', () => {
+    // A value built elsewhere (not a fresh literal) skips excess-property checks: the `?: never`
+    // fields are what refuse it.
+    expectTypeOf<{ email: string; phone: string }>().not.toExtend<GenerateInput>();
+    expectTypeOf<{ email: string; emailHash: string }>().not.toExtend<GenerateInput>();
+    expectTypeOf<{ emailHash: string; phoneHash: string }>().not.toExtend<GenerateInput>();
+    expectTypeOf<{ phone: string; phoneHash: string }>().not.toExtend<GenerateInput>();
+    expectTypeOf<{ tcfConsentString: string }>().not.toExtend<GenerateInput>();
+  });
+
   it('generateToken and rememberOptOut take it', () => {
     expectTypeOf<PublisherClient['generateToken']>().parameter(0).toEqualTypeOf<GenerateInput>();
     expectTypeOf<PublisherClient['generateToken']>().parameter(1).toEqualTypeOf<CallOptions | undefined>();
