@@ -2,8 +2,9 @@
  * The load generator of bench/cluster.mjs, in its own process: on `{ url, calls, concurrency, tag }`
  * it posts `/login` with a distinct email per call from a closed loop of `concurrency` callers on a
  * keep-alive undici Pool (after a warm-up of 4 calls per caller), and answers
- * `{ rps, p50, p99, failed, firstError }`.
+ * `{ rps, seconds, p50, p99, failed, firstError, cpuMicros, loadAverage }`.
  */
+import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import { quantile } from './fixtures.mjs';
@@ -47,12 +48,17 @@ process.on('message', async ({ url, calls, concurrency, tag }) => {
   await loop(concurrency * 4);
   failed = 0;
   const latencies = [];
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await loop(calls, latencies);
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   await pool.close();
   process.send({
     rps: calls / seconds,
+    seconds,
+    cpuMicros: cpu.user + cpu.system,
+    loadAverage: os.loadavg()[0],
     p50: quantile(latencies, 0.5),
     p99: quantile(latencies, 0.99),
     failed,

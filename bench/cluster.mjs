@@ -45,7 +45,21 @@ async function runWorker() {
     ...(optOuts ? { optOuts } : {}),
   });
   await startMobileBackend({ client, port: env.port });
+  process.on('message', (m) => m === 'cpu' && process.send({ cpu: process.cpuUsage() }));
   process.send({ ready: true });
+}
+
+/** CPU µs of a worker so far. */
+function workerCpu(worker) {
+  return new Promise((resolve) => {
+    const onMessage = (m) => {
+      if (m.cpu === undefined) return;
+      worker.off('message', onMessage);
+      resolve(m.cpu.user + m.cpu.system);
+    };
+    worker.on('message', onMessage);
+    worker.send('cpu');
+  });
 }
 
 /** A free TCP port on 127.0.0.1 (listen on 0, read it, close). */
@@ -112,7 +126,7 @@ async function startWorkers(count, env) {
         }),
     ),
   );
-  return async () => {
+  const stop = async () => {
     await Promise.all(
       workers.map(
         (w) =>
@@ -124,6 +138,8 @@ async function startWorkers(count, env) {
       ),
     );
   };
+  const cpuMicros = async () => (await Promise.all(workers.map(workerCpu))).reduce((a, b) => a + b, 0);
+  return { stop, cpuMicros };
 }
 
 async function runPrimary() {
@@ -147,9 +163,10 @@ async function runPrimary() {
   try {
     for (let rep = 0; rep < reps; rep++) {
       for (const workers of rep % 2 === 0 ? [1, 2] : [2, 1]) {
-        const stop = await startWorkers(workers, env);
+        const pool = await startWorkers(workers, env);
         try {
           const load = await startProcess('./cluster-load.mjs');
+          const before = { operator: await operator.cpuMicros(), workers: await pool.cpuMicros() };
           const result = await new Promise((resolve) => {
             load.child.once('message', resolve);
             load.child.send({
@@ -159,11 +176,17 @@ async function runPrimary() {
               tag: `${rep}-${workers}`,
             });
           });
+          const micros = result.seconds * 1e6;
+          const share = {
+            operator: ((await operator.cpuMicros()) - before.operator) / micros,
+            workers: ((await pool.cpuMicros()) - before.workers) / micros,
+            load: result.cpuMicros / micros,
+          };
           await load.stop();
           if (result.failed > 0) throw new Error(`${result.failed} sign-ins failed (${result.firstError})`);
-          results[workers].push({ ...result, operatorCpu: undefined });
+          results[workers].push({ ...result, share });
         } finally {
-          await stop();
+          await pool.stop();
         }
       }
     }
@@ -186,20 +209,24 @@ async function runPrimary() {
       `${redis ? 'RedisOptOutStore on a local redis-server, shared by the workers' : withRedis ? 'none (redis-server did not start)' : 'none (no RedisOptOutStore in this build)'}.`,
   );
   console.log();
-  console.log('| workers | sign-ins/s | p50 ms | p99 ms |');
-  console.log('|---:|---:|---:|---:|');
+  console.log(
+    '| workers | sign-ins/s | p50 ms | p99 ms | CPU: workers | operator | load generator | load average |',
+  );
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
+  const pct = (xs) => `${Math.round(median(xs) * 100)}%`;
   for (const w of [1, 2]) {
     const rs = results[w];
+    const col = (pick, digits) => show(rs.map(pick), digits);
     console.log(
-      `| ${w} | ${show(rps(w))} | ${show(
-        rs.map((r) => r.p50),
-        1,
-      )} | ${show(
-        rs.map((r) => r.p99),
-        1,
-      )} |`,
+      `| ${w} | ${show(rps(w))} | ${col((r) => r.p50, 1)} | ${col((r) => r.p99, 1)} | ` +
+        `${pct(rs.map((r) => r.share.workers))} | ${pct(rs.map((r) => r.share.operator))} | ` +
+        `${pct(rs.map((r) => r.share.load))} | ${col((r) => r.loadAverage, 1)} |`,
     );
   }
+  console.log();
+  console.log(
+    'CPU: share of one core during the measured loop (200% = both cores), median of the repetitions.',
+  );
   console.log();
   console.log(`2 workers / 1 worker (paired by repetition): ${show(ratio, 2)}.`);
   const jsonFile = value('json');
