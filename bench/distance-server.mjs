@@ -30,7 +30,7 @@ async function front(name) {
   if (fronts.has(name)) return fronts.get(name);
   let started;
   if (name === 'h1' && nativeTls) started = { port: Number(new URL(operator.url).port) };
-  else if (name === 'h1') started = await startTlsFront(plainPort, certificate);
+  else if (name === 'h1' || name === 'h1-own') started = await startTlsFront(plainPort, certificate);
   else if (name === 'h1-tls12')
     started = await startTlsFront(plainPort, { ...certificate, maxVersion: 'TLSv1.2' });
   else if (name === 'h1-tls12-noticket')
