@@ -7,9 +7,34 @@
  *   per-origin session cache (default, `maxCachedSessions` 100) and without it (0), over TLS 1.3 and
  *   TLS 1.2. The TLS server counts full and resumed handshakes, to show resumption really happened.
  */
+import tls from 'node:tls';
 import { keepAliveAgent, minimalClient, oursClient } from './clients.mjs';
 import { iqr, pct, range } from './distance-context.mjs';
 import { burst, cold, throughput, warm } from './distance-measure.mjs';
+
+/**
+ * An Agent whose connector keeps the last TLS session of the origin strongly. undici's own cache holds
+ * sessions through WeakRefs, so a session it caught is often collected before the next connection.
+ */
+function strongSessionAgent() {
+  let session;
+  const connect = (opts, callback) => {
+    const socket = tls.connect({
+      host: opts.hostname,
+      port: Number(opts.port),
+      session,
+      ALPNProtocols: ['http/1.1'],
+    });
+    socket.setNoDelay(true);
+    socket.on('session', (s) => {
+      session = s;
+    });
+    socket.once('secureConnect', () => callback(null, socket));
+    socket.once('error', (error) => callback(error, null));
+    return socket;
+  };
+  return keepAliveAgent({ connect });
+}
 
 /** PublisherClient on a given Agent (the Agent settings of its own, plus `allowH2`); closes both. */
 function oursWithAgent(url, credentials, agent) {
@@ -83,15 +108,14 @@ export async function runTransportOptions({ far, credentials, quick, print }) {
   const resumption = [];
   // The bench's own TLS 1.3 terminator even when the operator has TLS: it counts resumed handshakes.
   for (const front of ['h1-own', 'h1-tls12']) {
-    for (const maxCachedSessions of [100, 0]) {
+    for (const maxCachedSessions of [100, 0, 'strong']) {
       const url = await far.proxyUrl(front, rttMs);
       await far.ask('reused');
-      const make = () =>
-        minimalClient(url, {
-          ...credentials,
-          reset: true,
-          agent: keepAliveAgent({ connect: { maxCachedSessions } }),
-        });
+      const agent = () =>
+        maxCachedSessions === 'strong'
+          ? strongSessionAgent()
+          : keepAliveAgent({ connect: { maxCachedSessions } });
+      const make = () => minimalClient(url, { ...credentials, reset: true, agent: agent() });
       const times = await warm(make, quick ? 3 : 30);
       const handshakes = await far.ask('reused');
       resumption.push({ front, maxCachedSessions, times, handshakes });
@@ -109,9 +133,9 @@ export async function runTransportOptions({ far, credentials, quick, print }) {
   );
   print('|---|---:|---:|---:|---:|');
   for (const r of resumption) {
-    const tls = r.front === 'h1-own' ? '1.3' : '1.2';
+    const version = r.front === 'h1-own' ? '1.3' : '1.2';
     print(
-      `| ${tls} | ${r.maxCachedSessions === 100 ? '100 (default)' : '0 (off)'} | ${pct(r.times, 0.5)} | ` +
+      `| ${version} | ${{ 100: '100 (default)', 0: '0 (off)', strong: 'off; a connector holding the last session' }[r.maxCachedSessions]} | ${pct(r.times, 0.5)} | ` +
         `${pct(r.times, 0.99)} | ${r.handshakes.full} / ${r.handshakes.resumed} |`,
     );
   }
