@@ -4,6 +4,7 @@
  */
 import { inspect } from 'node:util';
 import { type CallOptions, callSignal } from './call-options.js';
+import { bodyOf, CallPath, transportFor } from './call-path.js';
 import { OperatorClock } from './clock.js';
 import { type ResolvedOptions, resolveOptions } from './config.js';
 import {
@@ -12,38 +13,29 @@ import {
   generateRequestJson,
 } from './endpoints/generate.js';
 import { type RefreshResult, readRefreshAnswer } from './endpoints/refresh.js';
-import { ENDPOINTS, type EndpointSpec } from './endpoints/table.js';
+import { ENDPOINTS } from './endpoints/table.js';
 import {
   decryptTokenValidateResponse,
   type ValidateInput,
   type ValidateResult,
   validateRequestJson,
 } from './endpoints/validate.js';
-import { sealRequestEnvelope } from './envelope.js';
 import { Uid2Error } from './errors.js';
 import { type Identity, isDueForRefresh, isRefreshable, parseIdentity } from './identity.js';
 import { type GenerateInput, toTokenGenerateRequest } from './input.js';
-import { errorFromAnswer, isTimestampRefusal, type Refusal, refusalOf } from './operator-answer.js';
 import { OptOutGuard } from './opt-out-guard.js';
 import type { PublisherClientOptions } from './options.js';
 import { type IdentityCurrent, identityCurrent } from './results.js';
 import { Scrubber } from './scrub.js';
 import { SingleFlight } from './single-flight.js';
-import { type OptOutStore, optOutSubject } from './state/opt-out.js';
-import { closedError, type OperatorResponse, type OutgoingRequest, Transport } from './transport.js';
-import { CLIENT_VERSION_HEADER } from './version.js';
+import { type OptOutStore, optOutSubjectOfRequest } from './state/opt-out.js';
+import { closedError, type Transport } from './transport.js';
 
 export type { CallOptions } from './call-options.js';
 export type { PublisherClientOptions } from './options.js';
 
 /** Connections `warmUp()` opens when not told otherwise. */
 const WARM_UP_CONNECTIONS = 2;
-
-function bodyOf(res: OperatorResponse<unknown>): string | Uint8Array {
-  return res.contentType.toLowerCase() === 'application/octet-stream'
-    ? res.body
-    : res.body.toString('latin1');
-}
 
 function identityArgument(identity: unknown): Identity {
   try {
@@ -78,6 +70,7 @@ export class PublisherClient {
   readonly #options: ResolvedOptions;
   readonly #clock: OperatorClock;
   readonly #transport: Transport;
+  readonly #path: CallPath;
   readonly #scrubber: Scrubber;
   readonly #optOuts: OptOutGuard | undefined;
   readonly #refreshes = new SingleFlight<string, RefreshResult>();
@@ -99,22 +92,8 @@ export class PublisherClient {
       resolved.optOuts === undefined
         ? undefined
         : new OptOutGuard(resolved.optOuts as OptOutStore, resolved.optOutTimeoutMs);
-    this.#transport = new Transport({
-      origin: resolved.base.origin,
-      basePath: resolved.base.basePath,
-      apiKey: resolved.apiKey,
-      clientVersion: CLIENT_VERSION_HEADER,
-      timeoutMs: resolved.timeoutMs,
-      attemptTimeoutMs: resolved.attemptTimeoutMs,
-      retries: resolved.retries,
-      maxResponseBytes: resolved.maxResponseBytes,
-      maxRetryAfterMs: resolved.maxRetryAfterMs,
-      backoffBaseMs: resolved.backoffBaseMs,
-      clock: () => this.#clock.local(),
-      clockOffset: () => this.#clock.offsetMs,
-      keepAliveMs: resolved.keepWarmMs > 0 ? resolved.keepWarmMs * 2 : 0,
-      ...(resolved.dispatcher === undefined ? {} : { dispatcher: resolved.dispatcher as never }),
-    });
+    this.#transport = transportFor(resolved, this.#clock);
+    this.#path = new CallPath(resolved, this.#clock, this.#transport);
     if (resolved.warmUp) this.warmUp().catch(() => {});
     if (resolved.keepWarmMs > 0) this.#startKeepWarm(resolved.keepWarmMs);
   }
@@ -147,19 +126,19 @@ export class PublisherClient {
     const signal = callSignal(options);
     const { request, json } = generateRequestJson(input);
     this.#checkOpen();
-    const subject =
-      this.#optOuts === undefined
-        ? undefined
-        : request.email_hash !== undefined
-          ? optOutSubject('email', request.email_hash)
-          : optOutSubject('phone', request.phone_hash as string);
+    const subject = this.#optOuts === undefined ? undefined : optOutSubjectOfRequest(request);
     if (subject !== undefined && (await this.#optOuts?.has(subject))) {
       return { status: 'optout', remembered: true };
     }
-    const result = (await this.#call(ENDPOINTS.generate, signal, this.#scrubber, this.#sealing(json), (res) =>
-      decryptTokenGenerateResponse(this.#options.secret, bodyOf(res), res.context, {
-        onTimestamp: (timestamp) => this.#clock.learnFromAnswer(timestamp, res),
-      }),
+    const result = (await this.#path.call(
+      ENDPOINTS.generate,
+      signal,
+      this.#scrubber,
+      this.#path.sealing(json),
+      (res) =>
+        decryptTokenGenerateResponse(this.#options.secret, bodyOf(res), res.context, {
+          onTimestamp: (timestamp) => this.#clock.learnFromAnswer(timestamp, res),
+        }),
     )) as GenerateResult;
     if (result.status === 'optout' && subject !== undefined) await this.#optOuts?.add(subject);
     return result;
@@ -181,10 +160,7 @@ export class PublisherClient {
     if (this.#optOuts === undefined) {
       throw new Uid2Error('UID2_INVALID_CONFIG', 'rememberOptOut needs the optOuts option (an OptOutStore)');
     }
-    const subject =
-      request.email_hash !== undefined
-        ? optOutSubject('email', request.email_hash)
-        : optOutSubject('phone', request.phone_hash as string);
+    const subject = optOutSubjectOfRequest(request);
     await this.#optOuts.addOrThrow(subject);
   }
 
@@ -251,7 +227,7 @@ export class PublisherClient {
     const json = validateRequestJson(advertisingToken, input);
     this.#checkOpen();
     const scrubber = this.#scrubber.with([advertisingToken]);
-    return (await this.#call(ENDPOINTS.validate, signal, scrubber, this.#sealing(json), (res) =>
+    return (await this.#path.call(ENDPOINTS.validate, signal, scrubber, this.#path.sealing(json), (res) =>
       decryptTokenValidateResponse(this.#options.secret, bodyOf(res), res.context, {
         onTimestamp: (timestamp) => this.#clock.learnFromAnswer(timestamp, res),
       }),
@@ -300,68 +276,17 @@ export class PublisherClient {
     this.#lastUse = performance.now();
   }
 
-  /** Builds a fresh request envelope for each attempt, at the corrected clock. */
-  #sealing(json: string): () => OutgoingRequest<Uint8Array> {
-    return () => {
-      const { bytes, nonce } = sealRequestEnvelope(this.#options.secret, json, {
-        now: this.#clock.corrected(),
-      });
-      return this.#options.envelope === 'binary'
-        ? { body: bytes, contentType: 'application/octet-stream', context: nonce }
-        : { body: bytes.toString('base64'), contentType: 'text/plain', context: nonce };
-    };
-  }
-
   #refresh(current: Identity): Promise<RefreshResult> {
     const scrubber = this.#scrubber.with([
       current.refresh_token,
       current.refresh_response_key,
       current.advertising_token,
     ]);
-    const contentType = this.#options.envelope === 'binary' ? 'application/octet-stream' : 'text/plain';
+    const contentType = this.#path.plainContentType;
     const build = () => ({ body: current.refresh_token, contentType, context: undefined });
-    return this.#call(ENDPOINTS.refresh, undefined, scrubber, build, (res) =>
+    return this.#path.call(ENDPOINTS.refresh, undefined, scrubber, build, (res) =>
       readRefreshAnswer(bodyOf(res), current.refresh_response_key, this.#clock.conservative(), scrubber),
     ) as Promise<RefreshResult>;
-  }
-
-  /**
-   * The one call path: post with retries, retry once on a timestamp refusal with the clock the refusal
-   * taught, turn documented refusals into outcomes, any other non-200 into a `Uid2Error`, and read a 200.
-   */
-  async #call<C, R>(
-    spec: EndpointSpec,
-    signal: AbortSignal | undefined,
-    scrubber: Scrubber,
-    build: () => OutgoingRequest<C>,
-    read: (res: OperatorResponse<C>) => R,
-  ): Promise<R | Refusal> {
-    const scope = this.#transport.beginCall(signal);
-    try {
-      const target = { path: spec.path, label: spec.label, build };
-      let res = await this.#transport.post(scope, target);
-      if (
-        spec.skewRetry &&
-        isTimestampRefusal(res.statusCode, res.body) &&
-        this.#clock.learnFromRefusal(res.dateMs, res)
-      ) {
-        res = await this.#transport.post(scope, target);
-      }
-      const refusal = refusalOf(spec.label, res.statusCode, res.body, scrubber);
-      if (refusal !== undefined) return refusal;
-      if (res.statusCode !== 200) throw errorFromAnswer(res.statusCode, res.body, scope.attempts, scrubber);
-      return read(res);
-    } catch (err) {
-      if (!(err instanceof Uid2Error)) {
-        // Never let a stray exception (or what it holds) out: every failure is a Uid2Error.
-        throw new Uid2Error('UID2_RESPONSE_INVALID', 'the answer could not be read', {
-          attempts: scope.attempts,
-        });
-      }
-      throw err.attempts === undefined && scope.attempts > 0 ? err.withAttempts(scope.attempts) : err;
-    } finally {
-      scope.dispose();
-    }
   }
 
   /** Keeps pooled connections open across idle periods with a health check when nothing else ran. */

@@ -10,7 +10,7 @@ import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { inspect } from 'node:util';
 import { decodeBase64Strict } from '../base64.js';
 import { Uid2Error } from '../errors.js';
-import { type GenerateInput, toTokenGenerateRequest } from '../input.js';
+import { type GenerateInput, type TokenGenerateRequest, toTokenGenerateRequest } from '../input.js';
 import { decodeSecretKey, type SecretKeyInput } from '../keys.js';
 
 /**
@@ -89,7 +89,11 @@ export function optOutSubject(type: OptOutSubjectType, hash: string): string {
  * ```
  */
 export function optOutSubjectOf(input: GenerateInput): string {
-  const request = toTokenGenerateRequest(input);
+  return optOutSubjectOfRequest(toTokenGenerateRequest(input));
+}
+
+/** The subject of an already built generate request (its `email_hash` or `phone_hash`). */
+export function optOutSubjectOfRequest(request: TokenGenerateRequest): string {
   return request.email_hash !== undefined
     ? optOutSubject('email', request.email_hash)
     : optOutSubject('phone', request.phone_hash as string);
