@@ -3,6 +3,7 @@
  * issue 2's acceptance list.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mobileContractViolations } from '../src/cli/contract.js';
 import {
@@ -15,9 +16,11 @@ import {
 } from '../src/index.js';
 import { type LocalOperator, startLocalOperator } from '../src/testing/index.js';
 import { OPERATOR_IDENTITY_FIELDS } from './support/identity-fields.js';
+import { TEST_TLS } from './support/operator-fixture.js';
 
 let op: LocalOperator;
 let client: PublisherClient;
+let trusting: Agent | undefined;
 const clients: PublisherClient[] = [];
 
 function clientFor(options: Partial<PublisherClientOptions> = {}): PublisherClient {
@@ -25,6 +28,7 @@ function clientFor(options: Partial<PublisherClientOptions> = {}): PublisherClie
     baseUrl: op.url,
     apiKey: op.apiKey,
     secretKey: op.secretKey,
+    ...(trusting === undefined ? {} : { dispatcher: trusting }),
     ...options,
   });
   clients.push(made);
@@ -37,13 +41,16 @@ async function issued(input: Parameters<PublisherClient['generateToken']>[0]): P
   return result.identity;
 }
 
+// UID2_TEST_TLS=1 runs this whole suite over HTTPS against the TLS local operator (.ci/run does once).
 beforeAll(async () => {
-  op = await startLocalOperator();
+  op = await startLocalOperator(TEST_TLS ? { tls: true } : {});
+  trusting = op.ca === undefined ? undefined : new Agent({ connect: { ca: op.ca } });
   client = clientFor();
 });
 
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.close()));
+  await trusting?.close();
   await op.close();
 });
 
