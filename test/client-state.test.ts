@@ -4,7 +4,7 @@
  * validateToken, warmUp.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   DIAGNOSTICS_CHANNELS,
   type Identity,
@@ -225,5 +225,18 @@ describe('warmUp', () => {
     expect(fixture.op.stats().byEndpoint.healthcheck).toBe(2);
     await c.close();
     await expect(c.warmUp()).rejects.toMatchObject({ code: 'UID2_CLIENT_CLOSED' });
+  });
+
+  it('warmUp: true connects at construction; keepWarmMs sends a health check only while idle', async () => {
+    client({ warmUp: true });
+    await vi.waitFor(() => expect(fixture.op.stats().byEndpoint.healthcheck).toBe(2));
+    const idle = client({ keepWarmMs: 40 });
+    await vi.waitFor(() => expect(fixture.op.stats().byEndpoint.healthcheck).toBeGreaterThanOrEqual(3), {
+      timeout: 2_000,
+    });
+    await idle.close();
+    const after = fixture.op.stats().byEndpoint.healthcheck;
+    await new Promise((r) => setTimeout(r, 150));
+    expect(fixture.op.stats().byEndpoint.healthcheck).toBe(after);
   });
 });
