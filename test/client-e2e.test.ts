@@ -5,7 +5,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mobileContractViolations } from '../src/cli/contract.js';
+
 import {
   CLIENT_VERSION_HEADER,
   DIAGNOSTICS_CHANNELS,
@@ -14,7 +14,7 @@ import {
   PublisherClient,
   type PublisherClientOptions,
 } from '../src/index.js';
-import { type LocalOperator, startLocalOperator } from '../src/testing/index.js';
+import { checkMobileIdentity, type LocalOperator, startLocalOperator } from '../src/testing/index.js';
 import { OPERATOR_IDENTITY_FIELDS } from './support/identity-fields.js';
 import { TEST_TLS } from './support/operator-fixture.js';
 
@@ -60,7 +60,7 @@ describe('generate', () => {
     const result = await client.generateToken({ email: 'user@example.com' });
     expect(result.status).toBe('success');
     if (result.status !== 'success') return;
-    expect(mobileContractViolations(result.identityJson, Date.now())).toEqual([]);
+    expect(checkMobileIdentity(result.identityJson, Date.now())).toEqual([]);
     expect(Object.keys(JSON.parse(result.identityJson))).toEqual(OPERATOR_IDENTITY_FIELDS);
     expect(result.identity.advertising_token).toMatch(/^A4/);
     expect(result.identity.refresh_token).toHaveLength(388);
@@ -111,7 +111,7 @@ describe('refresh', () => {
       const result = await client.refreshToken(identity);
       expect(result.status).toBe('success');
       if (result.status !== 'success') return;
-      expect(mobileContractViolations(result.identityJson, Date.now())).toEqual([]);
+      expect(checkMobileIdentity(result.identityJson, Date.now())).toEqual([]);
       identity = result.identity;
       keys.add(identity.refresh_response_key);
     }
