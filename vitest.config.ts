@@ -15,6 +15,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // Tests that run the built CLI need dist/: a fresh clone's `npm test` builds it first.
+    globalSetup: ['test/support/global-build.ts'],
     // Two cores on CI: forks keep servers and sockets of one file away from another.
     pool: 'forks',
     testTimeout: 20_000,
