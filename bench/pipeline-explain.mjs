@@ -41,7 +41,7 @@ if (process.argv.includes('--cold-child')) {
 
 const opts = quick
   ? { samples: 10, batch: 5, warmupCalls: 50 }
-  : { samples: 200, batch: 40, warmupCalls: 3_000 };
+  : { samples: 600, batch: 10, warmupCalls: 3_000 };
 const two = (n) => n.toFixed(2);
 const ns = (n) => Math.round(n).toLocaleString('en-US');
 
@@ -89,7 +89,7 @@ const floorPooled = () => {
 };
 const variants = [
   ['crypto floor (bench/pipeline.mjs)', floor],
-  ['same-work floor (+ normalise, shape check, identityJson)', tasks.pairs[1].floor],
+  ['same-work floor (pooled IVs, normalise, shape check, identityJson)', tasks.pairs[1].floor],
   [
     'floor + key import each call (createSecretKey)',
     () => {

@@ -1,5 +1,6 @@
 /**
- * Runs every benchmark of issue 5 and prints the results as markdown (the tables of bench/RESULTS.md).
+ * Runs the in-process and loopback benchmarks (issues 5 and 12) and prints the results as markdown
+ * (the tables of bench/RESULTS.md).
  *
  * Usage (after `npm run build`):
  *   node bench/run.mjs                    full run, ~3-4 minutes on 2 cores
@@ -55,7 +56,7 @@ const settings = quick
       operator: { concurrency: 16, reps: 1, durationMs: 200, warmupMs: 100 },
     }
   : {
-      pipeline: { samples: 300, batch: 40, warmupCalls: 3_000 },
+      pipeline: { samples: 1_000, batch: 10, warmupCalls: 3_000 },
       e2e: { concurrencies: [1, 16, 64], reps: 5, durationMs: 2_000, warmupMs: 1_000 },
       memory: { calls: 100_000, warmup: 5_000, concurrency: 16 },
       operator: { concurrency: 16, reps: 3, durationMs: 2_000, warmupMs: 1_000 },
@@ -102,7 +103,8 @@ print();
 print(
   `Machine: ${raw.machine.cores} cores, ${raw.machine.cpu}, Node ${raw.machine.node}, ` +
     `load average at start ${raw.machine.loadAverageAtStart.map((l) => l.toFixed(2)).join(' ')}. ` +
-    `Build: ${raw.revision}. Figures are \`median [min–max]\` over repetitions.`,
+    `Build: ${raw.revision}. Pipeline figures are \`median [quartiles]\` of paired samples, ` +
+    'the others `median [min–max]` over repetitions.',
 );
 
 if (only.has('pipeline')) {
