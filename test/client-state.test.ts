@@ -172,7 +172,7 @@ describe('validateToken', () => {
     expect(await c.validateToken(identity.advertising_token, { email: 'someone@example.com' })).toEqual({
       status: 'mismatch',
     });
-    const garbage = await c.validateToken('A4AAAQ' + 'x'.repeat(200), { email: 'validate@example.com' });
+    const garbage = await c.validateToken(`A4AAAQ${'x'.repeat(200)}`, { email: 'validate@example.com' });
     expect(garbage.status).toBe('invalid_token');
     expect(garbage.detail).toBe('Invalid token');
     const before = fixture.op.stats().byEndpoint.validate;

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { mobileContractViolations } from '../src/cli/contract.js';
 import { checkMobileIdentity, MAX_MOBILE_IDENTITY_LENGTH, startLocalOperator } from '../src/testing/index.js';
 import { rawSecretCall } from './support/operator-fixture.js';
 
@@ -106,9 +105,5 @@ describe('checkMobileIdentity as users call it', () => {
     expect(() => checkMobileIdentity('{}', Number.NaN)).toThrow(
       expect.objectContaining({ code: 'UID2_INVALID_INPUT' }),
     );
-  });
-
-  it('is still reachable under its old CLI name', () => {
-    expect(mobileContractViolations).toBe(checkMobileIdentity);
   });
 });

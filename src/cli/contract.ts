@@ -1,1 +1,0 @@
-export { checkMobileIdentity as mobileContractViolations } from '../testing/mobile-contract.js';
