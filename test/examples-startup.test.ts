@@ -6,9 +6,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startLocalOperator } from '../src/testing/index.js';
-import { ensureBuilt, ROOT } from './support/examples-dist.js';
+import { ROOT } from './support/examples-dist.js';
 
 const EXAMPLES = ['mobile-backend', 'express', 'fastify', 'web-server-only'];
 
@@ -36,7 +36,6 @@ async function waitFor(read: () => string, pattern: RegExp, child: ChildProcess)
   throw new Error(`never printed ${pattern}`);
 }
 
-beforeAll(() => ensureBuilt(), 120_000);
 
 // Concurrent: each test waits on its own child process, so they overlap.
 describe.concurrent('examples started without credentials', () => {
