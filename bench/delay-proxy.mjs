@@ -7,8 +7,9 @@
  * - The client's own connect to the proxy completes at once on loopback, so the client sends its first
  *   bytes (the TLS ClientHello) at t = 0, where over a real network it could only send them after the
  *   SYN / SYN-ACK round trip, at t = RTT. The proxy therefore holds client bytes until one RTT after the
- *   accept (and connects upstream at that moment): the ClientHello reaches the server at RTT + d, as it
- *   would. A cold TLS 1.3 request then costs 3 RTT (TCP, TLS, request), a warm one 1 RTT.
+ *   accept (and connects upstream d after the accept, when the modelled SYN would reach the server):
+ *   the ClientHello reaches the server at RTT + d, as it would. A cold TLS 1.3 request then costs
+ *   3 RTT (TCP, TLS, request), a warm one 1 RTT.
  * - No bandwidth limit, no loss, no jitter beyond the timer's (~1 ms, measured by `pingRtt`).
  */
 import net from 'node:net';
