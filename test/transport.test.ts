@@ -123,6 +123,8 @@ describe('retries and backoff', () => {
       const settled = await post(transport());
       expect(settled).toMatchObject({ value: { statusCode: status }, attempts: 1 });
       expect(arrivals).toHaveLength(1);
+      // The Location was never requested.
+      expect(mock.agent.pendingInterceptors().map((pending) => pending.path)).toContain('/elsewhere');
     });
   }
 
