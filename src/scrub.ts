@@ -12,34 +12,44 @@
 export const FRAGMENT = 6;
 const REDACTED = '[redacted]';
 
-/** Removes known secrets, whole or in part, from untrusted text. */
+/**
+ * Removes known secrets, whole or in part, from untrusted text. The fragment set is built on first
+ * use: most calls succeed and never scrub, and building it for a refresh's tokens costs tens of µs.
+ */
 export class Scrubber {
-  readonly #grams: Set<string>;
+  readonly #base: Scrubber | undefined;
+  readonly #secrets: readonly (string | undefined)[];
+  #grams: Set<string> | undefined;
 
-  private constructor(grams: Set<string>) {
-    this.#grams = grams;
+  private constructor(base: Scrubber | undefined, secrets: readonly (string | undefined)[]) {
+    this.#base = base;
+    this.#secrets = secrets;
   }
 
   /** A scrubber for these secrets (empty and `undefined` entries are skipped). */
   static of(secrets: readonly (string | undefined)[]): Scrubber {
-    return new Scrubber(addGrams(new Set(), secrets));
+    return new Scrubber(undefined, secrets);
   }
 
   /** A scrubber for these secrets and the extra ones (e.g. the call's own refresh token). */
   with(extra: readonly (string | undefined)[]): Scrubber {
-    return extra.some((value) => value !== undefined && value.length > 0)
-      ? new Scrubber(addGrams(new Set(this.#grams), extra))
-      : this;
+    return new Scrubber(this, extra);
+  }
+
+  #fragments(): Set<string> {
+    this.#grams ??= addGrams(new Set(this.#base === undefined ? [] : this.#base.#fragments()), this.#secrets);
+    return this.#grams;
   }
 
   /** The text with every secret run replaced by `[redacted]`, then cut to `maxLength` characters. */
   scrub(text: string, maxLength = Number.POSITIVE_INFINITY): string {
     const length = text.length;
     let cleaned = text;
-    if (length >= FRAGMENT && this.#grams.size > 0) {
+    const grams = length >= FRAGMENT ? this.#fragments() : undefined;
+    if (grams !== undefined && grams.size > 0) {
       let marks: Uint8Array | undefined;
       for (let i = 0; i + FRAGMENT <= length; i++) {
-        if (this.#grams.has(text.slice(i, i + FRAGMENT))) {
+        if (grams.has(text.slice(i, i + FRAGMENT))) {
           marks ??= new Uint8Array(length);
           marks.fill(1, i, i + FRAGMENT);
         }
