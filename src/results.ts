@@ -7,6 +7,7 @@ import { inspect } from 'node:util';
 import { Uid2Error } from './errors.js';
 import { hasExpired, type Identity, redactIdentity, withRedaction } from './identity.js';
 import { isIssuedIdentity } from './schemas.js';
+import { parseWireJson } from './wire-json.js';
 
 /**
  * A new identity: `identityJson` is the exact string to hand to the mobile app's UID2 SDK.
@@ -80,10 +81,43 @@ class IdentityResult<S extends 'success' | 'current'> {
   }
 }
 
-/** Builds a success result from an already validated body, keeping the operator's field order. */
-export function identityIssued(body: Identity): IdentityIssued {
+/**
+ * Builds a success result from an already validated body, keeping the operator's field order;
+ * `identityJson` is the operator's own text of the body when the caller has it (see
+ * {@link readSuccessAnswer}), otherwise the body serialised.
+ */
+export function identityIssued(body: Identity, identityJson?: string): IdentityIssued {
   const identity = withRedaction(body);
-  return new IdentityResult('success', identity, JSON.stringify(identity));
+  return new IdentityResult('success', identity, identityJson ?? JSON.stringify(identity));
+}
+
+/** How the operator writes a success (Java map order, compact): `{"body":{…},"status":"success"}`. */
+const SUCCESS_PREFIX = '{"body":';
+const SUCCESS_SUFFIX = ',"status":"success"}';
+const TIMES = ['identity_expires', 'refresh_expires', 'refresh_from'] as const;
+
+/**
+ * The fast path for the common answer, a success in the operator's own layout: only the body's text
+ * is parsed, and that text becomes `identityJson` as it is (no re-serialisation). `JSON.parse` of the
+ * slice succeeding proves it is one complete JSON value, so the whole answer is exactly a two-member
+ * object and no second `body` can hide in it. The text is kept only when it is a well-formed identity
+ * whose timestamps are written as plain integers (what the mobile SDKs read); anything else returns
+ * undefined and takes the general path.
+ */
+export function readSuccessAnswer(jsonText: string): { body: Identity; identityJson: string } | undefined {
+  if (!jsonText.startsWith(SUCCESS_PREFIX) || !jsonText.endsWith(SUCCESS_SUFFIX)) return undefined;
+  const slice = jsonText.slice(SUCCESS_PREFIX.length, jsonText.length - SUCCESS_SUFFIX.length);
+  let body: unknown;
+  try {
+    body = parseWireJson(slice, 'UID2_RESPONSE_INVALID', 'decrypted response');
+  } catch {
+    return undefined;
+  }
+  if (!isIssuedIdentity(body)) return undefined;
+  for (const key of TIMES)
+    if (!slice.includes(`"${key}":${body[key]},`) && !slice.includes(`"${key}":${body[key]}}`))
+      return undefined;
+  return { body: body as Identity, identityJson: slice };
 }
 
 /** Builds a `current` result for an identity that is not yet due. */

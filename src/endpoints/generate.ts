@@ -17,6 +17,7 @@ import {
   identityIssued,
   isSuccessAnswer,
   type OptedOut,
+  readSuccessAnswer,
 } from '../results.js';
 import { checkShape, type GenerateResponseShape, generateResponseSchema } from '../schemas.js';
 import { parseWireJson } from '../wire-json.js';
@@ -60,6 +61,11 @@ export function generateRequestJson(input: GenerateInput): { request: TokenGener
  * corrected clock: a success whose identity has already expired then is `UID2_RESPONSE_INVALID`.
  */
 export function interpretGenerateResponse(jsonText: string, now: number): GenerateResult {
+  const fast = readSuccessAnswer(jsonText);
+  if (fast !== undefined) {
+    checkFreshIdentity(fast.body, now, 'generate');
+    return identityIssued(fast.body, fast.identityJson);
+  }
   const raw = parseWireJson(jsonText, 'UID2_RESPONSE_INVALID', 'decrypted response');
   const answer = isSuccessAnswer(raw)
     ? (raw as GenerateResponseShape)

@@ -12,6 +12,7 @@ import {
   identityIssued,
   isSuccessAnswer,
   type OptedOut,
+  readSuccessAnswer,
 } from '../results.js';
 import { checkShape, type RefreshResponseShape, refreshResponseSchema } from '../schemas.js';
 import { Scrubber } from '../scrub.js';
@@ -69,6 +70,11 @@ export function interpretRefreshResponse(
   now: number,
   scrubber: Scrubber = Scrubber.of([]),
 ): RefreshResult {
+  const fast = readSuccessAnswer(jsonText);
+  if (fast !== undefined) {
+    checkFreshIdentity(fast.body, now, 'refresh');
+    return identityIssued(fast.body, fast.identityJson);
+  }
   const raw = parseWireJson(jsonText, 'UID2_RESPONSE_INVALID', 'decrypted response');
   const answer = isSuccessAnswer(raw)
     ? (raw as RefreshResponseShape)
