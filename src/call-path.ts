@@ -28,8 +28,9 @@ export function transportFor(resolved: ResolvedOptions, clock: OperatorClock): T
     backoffBaseMs: resolved.backoffBaseMs,
     clock: () => clock.local(),
     clockOffset: () => clock.offsetMs,
-    // Pooled connections must outlive the keep-warm interval, or there is nothing to keep warm.
-    keepAliveMs: resolved.keepWarmMs > 0 ? resolved.keepWarmMs * 2 : 0,
+    // Pooled connections must outlive the keep-warm interval, or there is nothing to keep warm (the
+    // operator's own Keep-Alive hint still caps it).
+    keepAliveMs: resolved.keepWarmMs === 'auto' ? 60_000 : resolved.keepWarmMs * 2,
     ...(resolved.dispatcher === undefined ? {} : { dispatcher: resolved.dispatcher as never }),
   });
 }

@@ -95,7 +95,7 @@ export class PublisherClient {
     this.#transport = transportFor(resolved, this.#clock);
     this.#path = new CallPath(resolved, this.#clock, this.#transport);
     if (resolved.warmUp) this.warmUp().catch(() => {});
-    if (resolved.keepWarmMs > 0) this.#startKeepWarm(resolved.keepWarmMs);
+    if (resolved.keepWarmMs !== 0) this.#startKeepWarm(resolved.keepWarmMs);
   }
 
   /**
@@ -267,7 +267,7 @@ export class PublisherClient {
    * left to their owner). Idempotent; calls after it reject with `UID2_CLIENT_CLOSED`.
    */
   async close(): Promise<void> {
-    clearInterval(this.#keepWarm);
+    clearTimeout(this.#keepWarm);
     await this.#transport.close();
   }
 
@@ -290,13 +290,21 @@ export class PublisherClient {
   }
 
   /** Keeps pooled connections open across idle periods with a health check when nothing else ran. */
-  #startKeepWarm(intervalMs: number): void {
-    this.#keepWarm = setInterval(() => {
-      if (performance.now() - this.#lastUse < intervalMs || this.#transport.closed) return;
-      this.#lastUse = performance.now();
-      this.warmUp({ connections: 1 }).catch(() => {});
-    }, intervalMs);
-    this.#keepWarm.unref();
+  #startKeepWarm(fixedMs: number | 'auto'): void {
+    const arm = () => {
+      const interval = fixedMs === 'auto' ? this.#transport.keepWarmIntervalMs() : fixedMs;
+      // Looked at every second at most: the hint that sets the interval arrives with the first answer.
+      this.#keepWarm = setTimeout(() => {
+        if (this.#transport.closed) return;
+        if (performance.now() - this.#lastUse >= interval) {
+          this.#lastUse = performance.now();
+          this.warmUp({ connections: 1 }).catch(() => {});
+        }
+        arm();
+      }, Math.min(interval, 1_000));
+      this.#keepWarm.unref();
+    };
+    arm();
   }
 
   /** `util.inspect` shows settings only: never the API key or secret. */

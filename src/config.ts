@@ -180,7 +180,8 @@ export interface ResolvedOptions {
   readonly optOutTimeoutMs: number;
   readonly envelope: 'text' | 'binary';
   readonly warmUp: boolean;
-  readonly keepWarmMs: number;
+  /** A fixed interval, 0 (off), or `auto` (follow the operator's Keep-Alive hint; with `warmUp`). */
+  readonly keepWarmMs: number | 'auto';
 }
 
 /**
@@ -254,12 +255,16 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     ),
     envelope,
     warmUp: booleanOption('warmUp', given.warmUp),
-    keepWarmMs: integerOption(
-      'keepWarmMs',
-      given.keepWarmMs,
-      DEFAULTS.keepWarmMs,
-      BOUNDS.keepWarmMs.min,
-      BOUNDS.keepWarmMs.max,
-    ),
+    // A client asked to warm up also stays warm, at the pace the operator's Keep-Alive hint allows.
+    keepWarmMs:
+      given.keepWarmMs === undefined && given.warmUp === true
+        ? 'auto'
+        : integerOption(
+            'keepWarmMs',
+            given.keepWarmMs,
+            DEFAULTS.keepWarmMs,
+            BOUNDS.keepWarmMs.min,
+            BOUNDS.keepWarmMs.max,
+          ),
   });
 }

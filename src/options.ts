@@ -58,7 +58,9 @@ export interface PublisherClientOptions {
   warmUp?: boolean;
   /**
    * Keep pooled connections open across idle periods: when nothing ran for this long, send one health
-   * check. Set it below the operator's (or its load balancer's) idle timeout. Default 0 (off).
+   * check. Set it below the operator's (or its load balancer's) idle timeout. Default: with `warmUp`,
+   * half of what the operator's `Keep-Alive` hint lets an idle connection live (20 s with no hint);
+   * otherwise 0 (off).
    */
   keepWarmMs?: number;
 }

@@ -227,8 +227,15 @@ describe('warmUp', () => {
     await expect(c.warmUp()).rejects.toMatchObject({ code: 'UID2_CLIENT_CLOSED' });
   });
 
-  it('warmUp: true connects at construction; keepWarmMs sends a health check only while idle', async () => {
+  it("warmUp: true also keeps warm at the pace of the operator's Keep-Alive hint", async () => {
+    // The local operator (node:http) hints timeout=5: undici keeps an idle socket 3 s, so a check every 1.5 s.
     client({ warmUp: true });
+    await vi.waitFor(() => expect(fixture.op.stats().byEndpoint.healthcheck).toBe(2));
+    await vi.waitFor(() => expect(fixture.op.stats().byEndpoint.healthcheck).toBe(3), { timeout: 4_000 });
+  });
+
+  it('warmUp: true connects at construction; keepWarmMs sends a health check only while idle', async () => {
+    client({ warmUp: true, keepWarmMs: 0 });
     await vi.waitFor(() => expect(fixture.op.stats().byEndpoint.healthcheck).toBe(2));
     const idle = client({ keepWarmMs: 40 });
     await vi.waitFor(() => expect(fixture.op.stats().byEndpoint.healthcheck).toBeGreaterThanOrEqual(3), {
