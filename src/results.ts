@@ -94,7 +94,22 @@ export function identityIssued(body: Identity, identityJson?: string): IdentityI
 /** How the operator writes a success (Java map order, compact): `{"body":{…},"status":"success"}`. */
 const SUCCESS_PREFIX = '{"body":';
 const SUCCESS_SUFFIX = ',"status":"success"}';
-const TIMES = ['identity_expires', 'refresh_expires', 'refresh_from'] as const;
+const TIMES = ['"identity_expires":', '"refresh_expires":', '"refresh_from":'] as const;
+
+/**
+ * True when the (last) `"key":` in the text is followed by digits only, up to `,` or `}`: the number is
+ * written as the plain integer the SDKs read, not as `1.7e12` or `1700000000000.0`. The key cannot sit
+ * inside a string value: a quote there would be escaped.
+ */
+function writtenAsPlainInteger(text: string, key: string): boolean {
+  let i = text.lastIndexOf(key);
+  if (i === -1) return false;
+  i += key.length;
+  const start = i;
+  for (let code = text.charCodeAt(i); code >= 48 && code <= 57; code = text.charCodeAt(++i));
+  const next = text.charCodeAt(i);
+  return i > start && (next === 44 || next === 125);
+}
 
 /**
  * The fast path for the common answer, a success in the operator's own layout: only the body's text
@@ -114,9 +129,7 @@ export function readSuccessAnswer(jsonText: string): { body: Identity; identityJ
     return undefined;
   }
   if (!isIssuedIdentity(body)) return undefined;
-  for (const key of TIMES)
-    if (!slice.includes(`"${key}":${body[key]},`) && !slice.includes(`"${key}":${body[key]}}`))
-      return undefined;
+  for (const key of TIMES) if (!writtenAsPlainInteger(slice, key)) return undefined;
   return { body: body as Identity, identityJson: slice };
 }
 
