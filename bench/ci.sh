@@ -14,3 +14,7 @@ node --expose-gc bench/load.mjs --calls 2000 --concurrency 100
 # The issue-12 distance bench at a reduced size (one RTT, a few calls): checks that TLS through the
 # delaying proxy works for every client; figures meaningless.
 node bench/distance.mjs --quick > /dev/null
+# Issue 10: store lookups, sealing and generate with each store (starts its own redis-server).
+node bench/state.mjs --quick > /dev/null
+# Issue 8: rejecting oversized inputs of each kind (a smaller input than the recorded 100 MB run).
+INPUT_BYTES=1048576 RUNS=3 node bench/input-bounds.mjs > /dev/null
