@@ -200,6 +200,8 @@ if (only.has('idle')) {
     ours: CLIENTS.ours,
     [`ours, keepWarmMs ${keepWarmMs}`]: (url) => () =>
       oursClient(url, { ...credentials, options: { keepWarmMs } }),
+    // The default keep-warm of a warmUp client: paced by the operator's Keep-Alive hint.
+    'ours, warmUp: true': (url) => () => oursClient(url, { ...credentials, options: { warmUp: true } }),
     minimal: CLIENTS.minimal,
   };
   const names = Object.keys(idleClients);
