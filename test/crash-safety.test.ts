@@ -82,7 +82,8 @@ async function serve(tls) {
     return { server, url: 'http://127.0.0.1:' + server.address().port };
   }
   const pems = await selfsigned.generate([{ name: 'commonName', value: '127.0.0.1' }], {
-    keySize: 2048,
+    keyType: 'ec',
+    algorithm: 'sha256',
     extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }],
   });
   const server = createTlsServer({ key: pems.private, cert: pems.cert }, onConnection);
@@ -90,7 +91,7 @@ async function serve(tls) {
   return { server, url: 'https://127.0.0.1:' + server.address().port, ca: pems.cert };
 }
 
-const settle = () => new Promise((r) => setTimeout(r, 5));
+const settle = () => new Promise((r) => setImmediate(r));
 const out = {};
 const servers = [await serve(false), await serve(true)];
 for (mode of modes) {
