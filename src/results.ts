@@ -164,3 +164,27 @@ export function isSuccessAnswer(raw: unknown): raw is { status: 'success'; body:
     isIssuedIdentity((raw as { body?: unknown }).body)
   );
 }
+
+/**
+ * Reads a decrypted answer of an endpoint that can issue an identity (generate, refresh): a success
+ * (fast path or general) becomes an {@link IdentityIssued}, refused when already expired at `now`; any
+ * other answer is returned as `validate` checked it, for the endpoint to map.
+ */
+export function readIssuingAnswer<T extends { status: string }>(
+  jsonText: string,
+  now: number,
+  endpoint: 'generate' | 'refresh',
+  validate: (raw: unknown) => T,
+): IdentityIssued | Exclude<T, { status: 'success' }> {
+  const fast = readSuccessAnswer(jsonText);
+  if (fast !== undefined) {
+    checkFreshIdentity(fast.body, now, endpoint);
+    return identityIssued(fast.body, fast.identityJson);
+  }
+  const raw = parseWireJson(jsonText, 'UID2_RESPONSE_INVALID', 'decrypted response');
+  const answer = isSuccessAnswer(raw) ? raw : validate(raw);
+  if (answer.status !== 'success') return answer as Exclude<T, { status: 'success' }>;
+  const body = (answer as unknown as { body: Identity }).body;
+  checkFreshIdentity(body, now, endpoint);
+  return identityIssued(body);
+}

@@ -11,16 +11,8 @@ import {
 } from '../envelope.js';
 import { type GenerateInput, type TokenGenerateRequest, toTokenGenerateRequest } from '../input.js';
 import { decodeSecretKey, type SecretKeyInput } from '../keys.js';
-import {
-  checkFreshIdentity,
-  type IdentityIssued,
-  identityIssued,
-  isSuccessAnswer,
-  type OptedOut,
-  readSuccessAnswer,
-} from '../results.js';
-import { checkShape, type GenerateResponseShape, generateResponseSchema } from '../schemas.js';
-import { parseWireJson } from '../wire-json.js';
+import { type IdentityIssued, type OptedOut, readIssuingAnswer } from '../results.js';
+import { checkShape, generateResponseSchema } from '../schemas.js';
 import { checkResponseTimestamp } from './timestamp.js';
 
 /**
@@ -61,20 +53,11 @@ export function generateRequestJson(input: GenerateInput): { request: TokenGener
  * corrected clock: a success whose identity has already expired then is `UID2_RESPONSE_INVALID`.
  */
 export function interpretGenerateResponse(jsonText: string, now: number): GenerateResult {
-  const fast = readSuccessAnswer(jsonText);
-  if (fast !== undefined) {
-    checkFreshIdentity(fast.body, now, 'generate');
-    return identityIssued(fast.body, fast.identityJson);
-  }
-  const raw = parseWireJson(jsonText, 'UID2_RESPONSE_INVALID', 'decrypted response');
-  const answer = isSuccessAnswer(raw)
-    ? (raw as GenerateResponseShape)
-    : checkShape(generateResponseSchema, raw, 'generate response failed validation');
-  if (answer.status !== 'success') {
-    return answer.status === 'optout' ? { status: 'optout', remembered: false } : { status: answer.status };
-  }
-  checkFreshIdentity(answer.body, now, 'generate');
-  return identityIssued(answer.body);
+  const answer = readIssuingAnswer(jsonText, now, 'generate', (raw) =>
+    checkShape(generateResponseSchema, raw, 'generate response failed validation'),
+  );
+  if (answer.status === 'success') return answer;
+  return answer.status === 'optout' ? { status: 'optout', remembered: false } : { status: answer.status };
 }
 
 /**

@@ -6,17 +6,9 @@ import { decodeAesKey } from '../base64.js';
 import { openRefreshResponse } from '../envelope.js';
 import { Uid2Error } from '../errors.js';
 import { MAX_OPERATOR_MESSAGE } from '../operator-answer.js';
-import {
-  checkFreshIdentity,
-  type IdentityIssued,
-  identityIssued,
-  isSuccessAnswer,
-  type OptedOut,
-  readSuccessAnswer,
-} from '../results.js';
-import { checkShape, type RefreshResponseShape, refreshResponseSchema } from '../schemas.js';
+import { type IdentityIssued, type OptedOut, readIssuingAnswer } from '../results.js';
+import { checkShape, refreshResponseSchema } from '../schemas.js';
 import { Scrubber } from '../scrub.js';
-import { parseWireJson } from '../wire-json.js';
 
 /**
  * The refresh token has expired: sign the user in again (generate with DII).
@@ -70,19 +62,12 @@ export function interpretRefreshResponse(
   now: number,
   scrubber: Scrubber = Scrubber.of([]),
 ): RefreshResult {
-  const fast = readSuccessAnswer(jsonText);
-  if (fast !== undefined) {
-    checkFreshIdentity(fast.body, now, 'refresh');
-    return identityIssued(fast.body, fast.identityJson);
-  }
-  const raw = parseWireJson(jsonText, 'UID2_RESPONSE_INVALID', 'decrypted response');
-  const answer = isSuccessAnswer(raw)
-    ? (raw as RefreshResponseShape)
-    : checkShape(refreshResponseSchema, raw, 'refresh response failed validation');
+  const answer = readIssuingAnswer(jsonText, now, 'refresh', (raw) =>
+    checkShape(refreshResponseSchema, raw, 'refresh response failed validation'),
+  );
   switch (answer.status) {
     case 'success':
-      checkFreshIdentity(answer.body, now, 'refresh');
-      return identityIssued(answer.body);
+      return answer;
     case 'optout':
       return { status: 'optout' };
     default:
