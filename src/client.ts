@@ -294,14 +294,17 @@ export class PublisherClient {
     const arm = () => {
       const interval = fixedMs === 'auto' ? this.#transport.keepWarmIntervalMs() : fixedMs;
       // Looked at every second at most: the hint that sets the interval arrives with the first answer.
-      this.#keepWarm = setTimeout(() => {
-        if (this.#transport.closed) return;
-        if (performance.now() - this.#lastUse >= interval) {
-          this.#lastUse = performance.now();
-          this.warmUp({ connections: 1 }).catch(() => {});
-        }
-        arm();
-      }, Math.min(interval, 1_000));
+      this.#keepWarm = setTimeout(
+        () => {
+          if (this.#transport.closed) return;
+          if (performance.now() - this.#lastUse >= interval) {
+            this.#lastUse = performance.now();
+            this.warmUp({ connections: 1 }).catch(() => {});
+          }
+          arm();
+        },
+        Math.min(interval, 1_000),
+      );
       this.#keepWarm.unref();
     };
     arm();

@@ -36,7 +36,6 @@ async function waitFor(read: () => string, pattern: RegExp, child: ChildProcess)
   throw new Error(`never printed ${pattern}`);
 }
 
-
 // Concurrent: each test waits on its own child process, so they overlap.
 describe.concurrent('examples started without credentials', () => {
   it.each(EXAMPLES)(
