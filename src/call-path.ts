@@ -8,7 +8,7 @@ import type { ResolvedOptions } from './config.js';
 import type { EndpointSpec } from './endpoints/table.js';
 import { sealRequestEnvelope } from './envelope.js';
 import { Uid2Error } from './errors.js';
-import { errorFromAnswer, isTimestampRefusal, type Refusal, refusalOf } from './operator-answer.js';
+import { errorFromAnswer, isTimestampRefusal, type Refusal, type RefusalReader } from './operator-answer.js';
 import type { Scrubber } from './scrub.js';
 import { type OperatorResponse, type OutgoingRequest, Transport } from './transport.js';
 import { CLIENT_VERSION_HEADER } from './version.js';
@@ -78,6 +78,7 @@ export class CallPath {
     scrubber: Scrubber,
     build: () => OutgoingRequest<C>,
     read: (res: OperatorResponse<C>) => R,
+    refuse?: RefusalReader,
   ): Promise<R | Refusal> {
     const scope = this.#transport.beginCall(signal);
     try {
@@ -90,7 +91,7 @@ export class CallPath {
       ) {
         res = await this.#transport.post(scope, target);
       }
-      const refusal = refusalOf(spec.label, res.statusCode, res.body, scrubber);
+      const refusal = refuse?.(res.statusCode, res.body, scrubber);
       if (refusal !== undefined) return refusal;
       if (res.statusCode !== 200) throw errorFromAnswer(res.statusCode, res.body, scope.attempts, scrubber);
       return read(res);

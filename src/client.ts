@@ -23,6 +23,7 @@ import {
 import { Uid2Error } from './errors.js';
 import { type Identity, isDueForRefresh, isRefreshable, parseIdentity } from './identity.js';
 import { type GenerateInput, toTokenGenerateRequest } from './input.js';
+import { refreshRefusal, validateRefusal } from './operator-answer.js';
 import { OptOutGuard } from './opt-out-guard.js';
 import type { PublisherClientOptions } from './options.js';
 import { type IdentityCurrent, identityCurrent } from './results.js';
@@ -227,10 +228,16 @@ export class PublisherClient {
     const json = validateRequestJson(advertisingToken, input);
     this.#checkOpen();
     const scrubber = this.#scrubber.with([advertisingToken]);
-    return (await this.#path.call(ENDPOINTS.validate, signal, scrubber, this.#path.sealing(json), (res) =>
-      decryptTokenValidateResponse(this.#options.secret, bodyOf(res), res.context, {
-        onTimestamp: (timestamp) => this.#clock.learnFromAnswer(timestamp, res),
-      }),
+    return (await this.#path.call(
+      ENDPOINTS.validate,
+      signal,
+      scrubber,
+      this.#path.sealing(json),
+      (res) =>
+        decryptTokenValidateResponse(this.#options.secret, bodyOf(res), res.context, {
+          onTimestamp: (timestamp) => this.#clock.learnFromAnswer(timestamp, res),
+        }),
+      validateRefusal,
     )) as ValidateResult;
   }
 
@@ -284,8 +291,14 @@ export class PublisherClient {
     ]);
     const contentType = this.#path.plainContentType;
     const build = () => ({ body: current.refresh_token, contentType, context: undefined });
-    return this.#path.call(ENDPOINTS.refresh, undefined, scrubber, build, (res) =>
-      readRefreshAnswer(bodyOf(res), current.refresh_response_key, this.#clock.conservative(), scrubber),
+    return this.#path.call(
+      ENDPOINTS.refresh,
+      undefined,
+      scrubber,
+      build,
+      (res) =>
+        readRefreshAnswer(bodyOf(res), current.refresh_response_key, this.#clock.conservative(), scrubber),
+      refreshRefusal,
     ) as Promise<RefreshResult>;
   }
 

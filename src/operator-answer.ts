@@ -5,7 +5,6 @@
  * Everything read from the body is scrubbed of the call's secrets before it is cut to length or
  * stored: an operator, a proxy or a middlebox may echo what it was sent.
  */
-import type { EndpointLabel } from './endpoints/table.js';
 import { Uid2Error, type Uid2ErrorCode } from './errors.js';
 import type { Scrubber } from './scrub.js';
 
@@ -84,35 +83,36 @@ export interface Refusal {
   detail?: string;
 }
 
+/** Reads a 400 as one of an endpoint's documented refusals, or undefined when it is a fault. */
+export type RefusalReader = (statusCode: number, body: Uint8Array, scrubber: Scrubber) => Refusal | undefined;
+
+function refusal(status: Refusal['status'], body: Uint8Array, scrubber: Scrubber): Refusal {
+  const { message } = parseOperatorError(body, scrubber);
+  return message === undefined ? { status } : { status, detail: message };
+}
+
 /**
- * The documented non-fault 400s: refresh `expired_token` / `invalid_token` (and the stage-one
- * decoding failures of the refresh token, which mean the same to the caller); validate `Invalid token`
- * and `Unauthorised to validate token`. Anything else is undefined (and becomes an error).
+ * Refresh's documented 400s: `expired_token`, `invalid_token`, and the stage-one decoding failures of
+ * the refresh token (which mean the same to the caller).
  */
-export function refusalOf(
-  endpoint: EndpointLabel,
-  statusCode: number,
-  body: Uint8Array,
-  scrubber: Scrubber,
-): Refusal | undefined {
+export const refreshRefusal: RefusalReader = (statusCode, body, scrubber) => {
   if (statusCode !== 400) return undefined;
   const raw = readError(body);
-  const outcome = (status: Refusal['status']): Refusal => {
-    const { message } = parseOperatorError(body, scrubber);
-    return message === undefined ? { status } : { status, detail: message };
-  };
-  if (endpoint === 'refresh') {
-    if (raw.status === 'expired_token') return outcome('expired_token');
-    if (raw.status === 'invalid_token') return outcome('invalid_token');
-    const stageOne = OPERATOR_MESSAGES.refreshStageOne.some((prefix) => raw.message?.startsWith(prefix));
-    if (raw.status === 'client_error' && stageOne) return outcome('invalid_token');
-  }
-  if (endpoint === 'validate' && raw.status === 'client_error') {
-    if (raw.message === OPERATOR_MESSAGES.invalidToken) return outcome('invalid_token');
-    if (raw.message === OPERATOR_MESSAGES.notOwner) return outcome('not_owner');
-  }
+  if (raw.status === 'expired_token') return refusal('expired_token', body, scrubber);
+  if (raw.status === 'invalid_token') return refusal('invalid_token', body, scrubber);
+  const stageOne = OPERATOR_MESSAGES.refreshStageOne.some((prefix) => raw.message?.startsWith(prefix));
+  return raw.status === 'client_error' && stageOne ? refusal('invalid_token', body, scrubber) : undefined;
+};
+
+/** Validate's documented 400s: `Invalid token` and `Unauthorised to validate token`. */
+export const validateRefusal: RefusalReader = (statusCode, body, scrubber) => {
+  if (statusCode !== 400) return undefined;
+  const raw = readError(body);
+  if (raw.status !== 'client_error') return undefined;
+  if (raw.message === OPERATOR_MESSAGES.invalidToken) return refusal('invalid_token', body, scrubber);
+  if (raw.message === OPERATOR_MESSAGES.notOwner) return refusal('not_owner', body, scrubber);
   return undefined;
-}
+};
 
 function classify(statusCode: number, message: string | undefined): { code: Uid2ErrorCode; text: string } {
   if (statusCode === 401) {
