@@ -7,17 +7,23 @@ import { getEventListeners } from 'node:events';
 import { type Dispatcher, request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { encryptTokenGenerateRequest } from '../src/index.js';
-import { type PostTarget, Transport, type TransportOptions } from '../src/transport.js';
-import { MOCK_ORIGIN, MockOperator, PATHS, recordAttempts, useFakeClocks } from './support/fault-clients.js';
+import type { TransportOptions } from '../src/transport.js';
+import {
+  MOCK_ORIGIN,
+  MockOperator,
+  PATHS,
+  recordAttempts,
+  TransportBench,
+  useFakeClocks,
+} from './support/fault-clients.js';
 
 let mock: MockOperator;
-/** Fake-clock times (performance.now) at which each request reached the mock. */
-let arrivals: number[];
+let bench: TransportBench;
 
 beforeEach(() => {
   useFakeClocks();
   mock = new MockOperator();
-  arrivals = [];
+  bench = new TransportBench(mock);
 });
 
 afterEach(async () => {
@@ -26,64 +32,10 @@ afterEach(async () => {
   await mock.close();
 });
 
-const pool = () => mock.agent.get(MOCK_ORIGIN);
-
-function transport(overrides: Partial<TransportOptions> = {}): Transport {
-  return new Transport({
-    origin: MOCK_ORIGIN,
-    basePath: '',
-    apiKey: 'mock-api-key',
-    clientVersion: 'uid2-publisher-test',
-    timeoutMs: 10_000,
-    attemptTimeoutMs: 7_000,
-    retries: 2,
-    maxResponseBytes: 1024,
-    dispatcher: mock.agent,
-    maxRetryAfterMs: 2_000,
-    backoffBaseMs: 100,
-    clock: Date.now,
-    clockOffset: () => 0,
-    ...overrides,
-  });
-}
-
-const target: PostTarget<number> = {
-  path: PATHS.generate,
-  label: 'generate',
-  build: () => ({ body: 'sealed', contentType: 'text/plain', context: arrivals.length }),
-};
-
-/** Replies `statusCode` to the next `times` requests, noting when each arrived. */
-function replies(statusCode: number, times = 1, headers: Record<string, string> = {}, data = ''): void {
-  pool()
-    .intercept({ path: PATHS.generate, method: 'POST' })
-    .reply(() => {
-      arrivals.push(performance.now());
-      return { statusCode, data, responseOptions: { headers } };
-    })
-    .times(times);
-}
-
-type Settled = { value: Awaited<ReturnType<Transport['post']>>; attempts: number } | { error: unknown };
-
-/** Posts once through `t`, advancing fake time by `advanceMs` while the call runs. */
-async function post(t: Transport, advanceMs = 20_000, signal?: AbortSignal): Promise<Settled> {
-  const scope = t.beginCall(signal);
-  const running = t.post(scope, target).then(
-    (value) => ({ value, attempts: scope.attempts }),
-    (error: unknown) => ({ error }),
-  );
-  let done = false;
-  void running.then(() => {
-    done = true;
-  });
-  await vi.advanceTimersByTimeAsync(advanceMs);
-  // Fake time stands still from here: a call still running would hang the test, so fail it now.
-  if (!done) throw new Error(`the call did not settle within ${advanceMs} ms of fake time`);
-  const settled = await running;
-  scope.dispose();
-  return settled;
-}
+const pool = () => bench.pool();
+const transport = (overrides: Partial<TransportOptions> = {}) => bench.transport(overrides);
+const replies = (...args: Parameters<TransportBench['replies']>) => bench.replies(...args);
+const post = (...args: Parameters<TransportBench['post']>) => bench.post(...args);
 
 const started = () => performance.now();
 
@@ -95,7 +47,7 @@ describe('retries and backoff', () => {
     const t0 = started();
     const settled = await post(transport());
     expect(settled).toMatchObject({ value: { statusCode: 200 }, attempts: 3 });
-    expect(arrivals.map((at) => at - t0)).toEqual([0, 50, 150]);
+    expect(bench.arrivals.map((at) => at - t0)).toEqual([0, 50, 150]);
   });
 
   it('a jitter near 1 waits nearly the whole ceiling', async () => {
@@ -104,7 +56,7 @@ describe('retries and backoff', () => {
     replies(200);
     const t0 = started();
     await post(transport());
-    expect(arrivals.map((at) => Math.round(at - t0))).toEqual([0, 99, 297]);
+    expect(bench.arrivals.map((at) => Math.round(at - t0))).toEqual([0, 99, 297]);
   });
 
   for (const status of [429, 500, 502, 503, 504]) {
@@ -112,7 +64,7 @@ describe('retries and backoff', () => {
       replies(status, 5);
       const settled = await post(transport({ retries: 2 }));
       expect(settled).toMatchObject({ value: { statusCode: status }, attempts: 3 });
-      expect(arrivals).toHaveLength(3);
+      expect(bench.arrivals).toHaveLength(3);
     });
   }
 
@@ -122,7 +74,7 @@ describe('retries and backoff', () => {
       pool().intercept({ path: '/elsewhere' }).reply(200, 'followed');
       const settled = await post(transport());
       expect(settled).toMatchObject({ value: { statusCode: status }, attempts: 1 });
-      expect(arrivals).toHaveLength(1);
+      expect(bench.arrivals).toHaveLength(1);
       // The Location was never requested.
       expect(mock.agent.pendingInterceptors().map((pending) => pending.path)).toContain('/elsewhere');
     });
@@ -159,7 +111,7 @@ describe('Retry-After', () => {
       replies(200);
       const t0 = started();
       expect(await post(transport())).toMatchObject({ value: { statusCode: 200 }, attempts: 2 });
-      expect(arrivals.map((at) => at - t0)).toEqual([0, wait]);
+      expect(bench.arrivals.map((at) => at - t0)).toEqual([0, wait]);
     });
   }
 
@@ -170,7 +122,7 @@ describe('Retry-After', () => {
     const settled = await post(transport({ timeoutMs: 1_500, attemptTimeoutMs: 1_500 }), 100);
     expect(settled).toMatchObject({ value: { statusCode: 429 }, attempts: 1 });
     expect(performance.now() - t0).toBe(100);
-    expect(arrivals).toHaveLength(1);
+    expect(bench.arrivals).toHaveLength(1);
   });
 });
 
@@ -182,7 +134,7 @@ describe('timeouts', () => {
     const t0 = started();
     const settled = await post(transport({ timeoutMs: 3_000, attemptTimeoutMs: 800 }));
     expect(settled).toMatchObject({ value: { statusCode: 200 }, attempts: 2 });
-    expect(arrivals.map((at) => at - t0)).toEqual([800 + 50]);
+    expect(bench.arrivals.map((at) => at - t0)).toEqual([800 + 50]);
   });
 
   it('the deadline covers every attempt: UID2_TIMEOUT at timeoutMs, the last attempt cut short', async () => {
@@ -237,7 +189,7 @@ describe('response size cap', () => {
     expect(await post(transport())).toMatchObject({
       error: { code: 'UID2_RESPONSE_TOO_LARGE', attempts: 1, retryable: false, httpStatus: 200 },
     });
-    expect(arrivals).toHaveLength(1);
+    expect(bench.arrivals).toHaveLength(1);
   });
 
   it('a Content-Length over the cap is refused before the body is read (even on a 503)', async () => {
@@ -316,7 +268,7 @@ describe('close()', () => {
     const t = transport();
     await t.close();
     expect(await post(t)).toMatchObject({ error: { code: 'UID2_CLIENT_CLOSED', retryable: false } });
-    expect(arrivals).toHaveLength(0);
+    expect(bench.arrivals).toHaveLength(0);
     await expect(t.warmUp(t.beginCall(), 1)).rejects.toMatchObject({ code: 'UID2_CLIENT_CLOSED' });
   });
 
@@ -325,12 +277,12 @@ describe('close()', () => {
     replies(503, 3);
     const t = transport();
     const scope = t.beginCall();
-    const running = t.post(scope, target).catch((error: unknown) => error);
+    const running = t.post(scope, bench.target).catch((error: unknown) => error);
     await vi.advanceTimersByTimeAsync(10);
     await t.close();
     await vi.advanceTimersByTimeAsync(1_000);
     expect(await running).toMatchObject({ code: 'UID2_CLIENT_CLOSED', attempts: 1 });
-    expect(arrivals).toHaveLength(1);
+    expect(bench.arrivals).toHaveLength(1);
   });
 });
 

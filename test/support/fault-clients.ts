@@ -17,6 +17,7 @@ import { gcmOpen, sealGenerateResponse, sealRefreshResponse } from '../../src/en
 import type { Identity } from '../../src/identity.js';
 import { PublisherClient, type PublisherClientOptions } from '../../src/index.js';
 import { decodeSecretKey } from '../../src/keys.js';
+import { type PostTarget, Transport, type TransportOptions } from '../../src/transport.js';
 
 /** Where the mock operator lives; https, so the client needs no allowInsecureHttp. */
 export const MOCK_ORIGIN = 'https://operator.test';
@@ -162,4 +163,79 @@ export function recordAttempts(): AttemptLog {
       channel(DIAGNOSTICS_CHANNELS.requestEnd).unsubscribe(onEnd);
     },
   };
+}
+
+/** What {@link TransportBench.post} settles to: the answer and the attempts made, or the error. */
+export type Settled =
+  | { value: Awaited<ReturnType<Transport['post']>>; attempts: number }
+  | { error: unknown };
+
+/** A Transport on a MockOperator's agent, noting when (fake clock) each scripted request arrived. */
+export class TransportBench {
+  /** Fake-clock times (performance.now) at which each request reached a `replies()` interceptor. */
+  readonly arrivals: number[] = [];
+  readonly target: PostTarget<number> = {
+    path: PATHS.generate,
+    label: 'generate',
+    build: () => ({ body: 'sealed', contentType: 'text/plain', context: this.arrivals.length }),
+  };
+  readonly #mock: MockOperator;
+
+  constructor(mock: MockOperator) {
+    this.#mock = mock;
+  }
+
+  pool(): ReturnType<MockAgent['get']> {
+    return this.#mock.agent.get(MOCK_ORIGIN);
+  }
+
+  /** A transport with test defaults (1 KiB cap, 10 s deadline) on the mock's agent. */
+  transport(overrides: Partial<TransportOptions> = {}): Transport {
+    return new Transport({
+      origin: MOCK_ORIGIN,
+      basePath: '',
+      apiKey: 'mock-api-key',
+      clientVersion: 'uid2-publisher-test',
+      timeoutMs: 10_000,
+      attemptTimeoutMs: 7_000,
+      retries: 2,
+      maxResponseBytes: 1024,
+      dispatcher: this.#mock.agent,
+      maxRetryAfterMs: 2_000,
+      backoffBaseMs: 100,
+      clock: Date.now,
+      clockOffset: () => 0,
+      ...overrides,
+    });
+  }
+
+  /** Replies `statusCode` to the next `times` generate requests, noting when each arrived. */
+  replies(statusCode: number, times = 1, headers: Record<string, string> = {}, data = ''): void {
+    this.pool()
+      .intercept({ path: PATHS.generate, method: 'POST' })
+      .reply(() => {
+        this.arrivals.push(performance.now());
+        return { statusCode, data, responseOptions: { headers } };
+      })
+      .times(times);
+  }
+
+  /** Posts once through `t`, moving fake time on by `advanceMs` while the call runs. */
+  async post(t: Transport, advanceMs = 20_000, signal?: AbortSignal): Promise<Settled> {
+    const scope = t.beginCall(signal);
+    const running = t.post(scope, this.target).then(
+      (value) => ({ value, attempts: scope.attempts }),
+      (error: unknown) => ({ error }),
+    );
+    let done = false;
+    void running.then(() => {
+      done = true;
+    });
+    await vi.advanceTimersByTimeAsync(advanceMs);
+    // Fake time stands still from here: a call still running would hang the test, so fail it now.
+    if (!done) throw new Error(`the call did not settle within ${advanceMs} ms of fake time`);
+    const settled = await running;
+    scope.dispose();
+    return settled;
+  }
 }
