@@ -35,10 +35,19 @@ type Cut = 'attempt-timeout' | 'deadline' | 'caller';
 const WATCHERS = new WeakMap<AbortSignal, { callbacks: Set<() => void>; listener: () => void }>();
 
 /**
- * Calls `callback` once when `signal` aborts, through one shared listener per signal. Returns the
- * function that unsubscribes; the shared listener goes when its last subscriber does.
+ * Calls `callback` once when `signal` aborts (on the next microtask if it already has), through one
+ * shared listener per signal. Returns the function that unsubscribes; the shared listener goes when
+ * its last subscriber does.
  */
 export function onAbort(signal: AbortSignal, callback: () => void): () => void {
+  if (signal.aborted) {
+    // Already aborted: no event will come, so call back on the next microtask (still unsubscribable).
+    let live = true;
+    queueMicrotask(() => live && callback());
+    return () => {
+      live = false;
+    };
+  }
   let watcher = WATCHERS.get(signal);
   if (watcher === undefined) {
     const callbacks = new Set<() => void>();

@@ -175,11 +175,15 @@ describe('generate inputs', () => {
     });
   }
   it('never puts the raw value in the error message', () => {
+    let thrown: unknown;
     try {
       toTokenGenerateRequest({ email: 'secret.person@@example.com' });
-      expect.unreachable();
     } catch (err) {
-      expect(String((err as Error).message)).not.toContain('secret.person');
+      thrown = err;
     }
+    // Outside the try: a missing throw fails here instead of being swallowed by the catch.
+    expect(thrown).toBeInstanceOf(Error);
+    expect((thrown as { code?: string }).code).toBe('UID2_INVALID_INPUT');
+    expect(String((thrown as Error).message)).not.toContain('secret.person');
   });
 });

@@ -26,7 +26,10 @@ import { checkResponseTimestamp } from './timestamp.js';
  * const input: ValidateInput = { email: 'validate@example.com' };
  * ```
  */
-export type ValidateInput = Omit<GenerateInput, 'tcfConsentString'>;
+export type ValidateInput = WithoutConsent<GenerateInput>;
+
+/** `Omit` applied to each member of a union (a plain `Omit` would merge the members into one). */
+type WithoutConsent<T> = T extends unknown ? Omit<T, 'tcfConsentString'> : never;
 
 /**
  * What `validateToken` resolves to:
