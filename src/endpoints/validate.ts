@@ -11,7 +11,14 @@ import {
   sealRequestEnvelope,
 } from '../envelope.js';
 import { Uid2Error } from '../errors.js';
-import { type GenerateInput, toTokenGenerateRequest } from '../input.js';
+import {
+  type EmailHashInput,
+  type EmailInput,
+  type GenerateInput,
+  type PhoneHashInput,
+  type PhoneInput,
+  toTokenGenerateRequest,
+} from '../input.js';
 import { decodeSecretKey, type SecretKeyInput } from '../keys.js';
 import { checkShape, MAX_TOKEN_LENGTH, validateResponseSchema } from '../schemas.js';
 import { parseWireJson } from '../wire-json.js';
@@ -26,10 +33,11 @@ import { checkResponseTimestamp } from './timestamp.js';
  * const input: ValidateInput = { email: 'validate@example.com' };
  * ```
  */
-export type ValidateInput = WithoutConsent<GenerateInput>;
-
-/** `Omit` applied to each member of a union (a plain `Omit` would merge the members into one). */
-type WithoutConsent<T> = T extends unknown ? Omit<T, 'tcfConsentString'> : never;
+export type ValidateInput =
+  | Omit<EmailInput, 'tcfConsentString'>
+  | Omit<PhoneInput, 'tcfConsentString'>
+  | Omit<EmailHashInput, 'tcfConsentString'>
+  | Omit<PhoneHashInput, 'tcfConsentString'>;
 
 /**
  * What `validateToken` resolves to:
