@@ -32,6 +32,8 @@ export class SingleFlight<K, V> {
 
   /** Joins the execution for `key`, or starts `work` when there is none. */
   run(key: K, signal: AbortSignal | undefined, work: () => Promise<V>): Promise<V> {
+    // A caller that has already aborted starts nothing.
+    if (signal?.aborted) return raceSignal(Promise.resolve() as Promise<V>, signal);
     let shared = this.#inFlight.get(key);
     if (shared === undefined) {
       const started = work();
