@@ -26,9 +26,8 @@ import { PublisherClient } from './src/index.js';
 const secretKey = Buffer.alloc(32, 7).toString('base64');
 const modes = JSON.parse(process.env.MODES);
 const caps = JSON.parse(process.env.CAPS);
-let mode = '';
 
-function answer(socket, cap) {
+function answer(socket, mode, cap) {
   const big = Buffer.alloc(cap * 2 + 17, 0x41);
   const head = (status, headers) => 'HTTP/1.1 ' + status + '\r\n' + headers.join('\r\n') + '\r\n\r\n';
   switch (mode) {
@@ -71,8 +70,10 @@ async function serve(tls) {
       if (end === -1) return;
       const length = Number(/content-length: *(\d+)/i.exec(seen)?.[1] ?? 0);
       if (seen.length >= end + 4 + length) {
+        // The way to answer and the cap are in the path (the client's baseUrl): /MODE/CAP/v2/...
+        const [, mode, cap] = /^POST \/([a-z-]+)\/(\d+)\//.exec(seen) ?? [];
         seen = '';
-        answer(socket, Number(process.env.CURRENT_CAP));
+        answer(socket, mode, Number(cap));
       }
     });
   };
@@ -92,36 +93,40 @@ async function serve(tls) {
 }
 
 const settle = () => new Promise((r) => setImmediate(r));
-const out = {};
 const servers = [await serve(false), await serve(true)];
-for (mode of modes) {
- out[mode] = [];
- for (const { url, ca } of servers) {
-  // Printed first, so that a crash says where it happened.
-  process.stderr.write(mode + ' ' + url + '\n');
-  for (const cap of caps) {
-    process.env.CURRENT_CAP = String(cap);
-    const dispatcher = ca === undefined ? undefined : new Agent({ connect: { ca } });
-    const client = new PublisherClient({
-      baseUrl: url, apiKey: 'UID2-C-L-1-abcdef.' + 'x'.repeat(38), secretKey, maxResponseBytes: cap,
-      retries: 0, timeoutMs: mode === 'stall' ? 150 : 3000,
-      ...(dispatcher === undefined ? {} : { dispatcher }),
-    });
-    const controller = new AbortController();
-    if (mode === 'abort') setTimeout(() => controller.abort(), 100);
-    try {
-      await client.generateToken({ email: 'user@example.com' }, { signal: controller.signal });
-      out[mode].push('resolved');
-    } catch (err) {
-      out[mode].push(err.code ?? 'not a Uid2Error');
-    }
-    await settle();
-    await client.close();
-    await dispatcher?.close();
-    await settle();
+
+// Every (way, cap, transport) at once, each with its own client: they share nothing but the process.
+async function one(mode, cap, { url, ca }) {
+  const dispatcher = ca === undefined ? undefined : new Agent({ connect: { ca } });
+  const client = new PublisherClient({
+    baseUrl: url + '/' + mode + '/' + cap, apiKey: 'UID2-C-L-1-abcdef.' + 'x'.repeat(38), secretKey,
+    maxResponseBytes: cap, retries: 0, timeoutMs: mode === 'stall' ? 150 : 3000,
+    ...(dispatcher === undefined ? {} : { dispatcher }),
+  });
+  const controller = new AbortController();
+  if (mode === 'abort') setTimeout(() => controller.abort(), 100);
+  let code;
+  try {
+    await client.generateToken({ email: 'user@example.com' }, { signal: controller.signal });
+    code = 'resolved';
+  } catch (err) {
+    code = err.code ?? 'not a Uid2Error';
   }
- }
+  await settle();
+  await client.close();
+  await dispatcher?.close();
+  await settle();
+  return code;
 }
+
+const out = {};
+await Promise.all(
+  modes.map(async (mode) => {
+    out[mode] = await Promise.all(servers.flatMap((server) => caps.map((cap) => one(mode, cap, server))));
+  }),
+);
+// Unheard 'error' events fire on later ticks: give them time to crash the process before it reports.
+await new Promise((r) => setTimeout(r, 50));
 for (const { server } of servers) server.close();
 process.stdout.write(JSON.stringify(out));
 `;
