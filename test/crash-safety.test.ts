@@ -5,15 +5,35 @@
  * (one read, chunked, lying Content-Length either way) x plain HTTP and TLS, plus the other ways a body
  * is abandoned (error status, redirect, stall, caller abort).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ChildModules, transpileForChild } from './support/child-modules.js';
+import { execFile } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
 
-let child: ChildModules;
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-beforeAll(() => {
-  child = transpileForChild(['src/index.ts']);
-});
-afterAll(() => child.dispose());
+/**
+ * Runs `script` with node from the repository's .tmp/, where 'uid2-publisher' resolves (through the
+ * package's own exports) to dist/, which the vitest global setup has just built from the sources.
+ */
+function runChild(script: string, env: Record<string, string>): Promise<string> {
+  mkdirSync(join(ROOT, '.tmp'), { recursive: true });
+  const file = join(ROOT, '.tmp', `crash-safety-${process.pid}-${Date.now()}.mjs`);
+  writeFileSync(file, script);
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [file],
+      { cwd: ROOT, env: { ...process.env, ...env }, timeout: 30_000 },
+      (error, stdout, stderr) => {
+        rmSync(file, { force: true });
+        if (error) reject(new Error(`child failed: ${error.message}\n${stderr}`));
+        else resolve(stdout);
+      },
+    );
+  });
+}
 
 /** The child: raw servers that answer each way, a client per cap, the codes printed as JSON. */
 const SCRIPT = String.raw`
@@ -21,7 +41,7 @@ import { createServer } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { Agent } from 'undici';
 import selfsigned from 'selfsigned';
-import { PublisherClient } from './src/index.js';
+import { PublisherClient } from 'uid2-publisher';
 
 const secretKey = Buffer.alloc(32, 7).toString('base64');
 const modes = JSON.parse(process.env.MODES);
@@ -148,7 +168,7 @@ const EXPECTED: Record<string, string[]> = {
 describe('no abandoned response body crashes the process', () => {
   it(`every way of answering, caps ${CAPS.join(', ')}, over HTTP and TLS`, async () => {
     const modes = Object.keys(EXPECTED);
-    const stdout = await child.run(SCRIPT, { MODES: JSON.stringify(modes), CAPS: JSON.stringify(CAPS) });
+    const stdout = await runChild(SCRIPT, { MODES: JSON.stringify(modes), CAPS: JSON.stringify(CAPS) });
     const seen = JSON.parse(stdout) as Record<string, string[]>;
     for (const mode of modes) {
       expect(seen[mode], mode).toHaveLength(CAPS.length * 2);
