@@ -3,8 +3,8 @@
  * `UID2_INVALID_CONFIG` error that names the option, never its value. Unknown keys are refused, so a
  * misspelt `timeoutMS` fails loudly instead of silently keeping the default.
  */
-import { Uid2Error } from './errors.js';
 import { decodeSecretKey } from './keys.js';
+import { configError, integerOption } from './option-checks.js';
 
 /** Bounds of the numeric options: named once, used by the checks and the docs. */
 export const BOUNDS = Object.freeze({
@@ -60,9 +60,7 @@ const KNOWN_OPTIONS: ReadonlySet<string> = new Set([
   'keepWarmMs',
 ]);
 
-function invalid(message: string): Uid2Error {
-  return new Uid2Error('UID2_INVALID_CONFIG', message);
-}
+const invalid = configError;
 
 /** True for `localhost`, `[::1]` and any 127.0.0.0/8 address. */
 export function isLoopbackHost(hostname: string): boolean {
@@ -109,21 +107,6 @@ export function checkApiKey(apiKey: unknown): string {
     throw invalid('apiKey must be a non-empty string of visible ASCII characters without spaces');
   }
   return apiKey;
-}
-
-/** An integer option within [min, max], or its default. */
-export function integerOption(
-  name: string,
-  value: unknown,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw invalid(`${name} must be an integer from ${min} to ${max}`);
-  }
-  return value;
 }
 
 function booleanOption(name: string, value: unknown): boolean {

@@ -4,9 +4,9 @@
  */
 import { inspect } from 'node:util';
 import type { SecretKeyInput } from '../keys.js';
+import { checkOptionKeys, integerOption } from '../option-checks.js';
 import { closedStoreError } from './failures.js';
 import { OptOutHasher, type OptOutStore } from './opt-out.js';
-import { checkOptionKeys, integerInRange } from './options.js';
 
 /**
  * Options of {@link MemoryOptOutStore}.
@@ -49,7 +49,7 @@ export class MemoryOptOutStore implements OptOutStore {
   constructor(options: MemoryOptOutStoreOptions) {
     checkOptionKeys(options, NAME, OPTIONS);
     this.#hasher = new OptOutHasher(options.key, 'key');
-    this.#maxEntries = integerInRange(options.maxEntries, 'maxEntries', 1, 100_000_000, 100_000);
+    this.#maxEntries = integerOption('maxEntries', options.maxEntries, 100_000, 1, 100_000_000);
   }
 
   /** Number of entries held now. */

@@ -13,9 +13,9 @@ import { createRequire } from 'node:module';
 import { inspect } from 'node:util';
 import { Uid2Error } from '../errors.js';
 import type { SecretKeyInput } from '../keys.js';
+import { checkOptionKeys, configError, integerOption } from '../option-checks.js';
 import { closedStoreError, storeFailedError, storeTimeoutError } from './failures.js';
 import { OptOutHasher, type OptOutStore } from './opt-out.js';
-import { checkOptionKeys, configError, integerInRange } from './options.js';
 
 /**
  * What the store needs of a Redis client: node-redis v5/v6 `createClient()` results satisfy it.
@@ -140,8 +140,8 @@ export class RedisOptOutStore implements OptOutStore {
     this.#ttlSeconds =
       options.ttlSeconds === undefined
         ? undefined
-        : integerInRange(options.ttlSeconds, 'ttlSeconds', 1, 20 * 365 * 86_400, 0);
-    this.#timeoutMs = integerInRange(options.timeoutMs, 'timeoutMs', 1, 60_000, 1_000);
+        : integerOption('ttlSeconds', options.ttlSeconds, 0, 1, 20 * 365 * 86_400);
+    this.#timeoutMs = integerOption('timeoutMs', options.timeoutMs, 1_000, 1, 60_000);
     if ((options.client === undefined) === (options.url === undefined)) {
       throw configError(`${NAME}: give exactly one of client and url`);
     }

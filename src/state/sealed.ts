@@ -17,7 +17,7 @@ import nacl from 'tweetnacl';
 import { Uid2Error } from '../errors.js';
 import { type Identity, identityToJson, parseIdentity } from '../identity.js';
 import { decodeSecretKey, type SecretKeyInput } from '../keys.js';
-import { checkOptionKeys, configError } from './options.js';
+import { checkOptionKeys, configError } from '../option-checks.js';
 
 /**
  * Keys and context of {@link sealIdentity} and {@link openIdentity}.

@@ -13,9 +13,9 @@ import { inspect } from 'node:util';
 import type BetterSqlite3 from 'better-sqlite3';
 import { Uid2Error } from '../errors.js';
 import type { SecretKeyInput } from '../keys.js';
+import { checkOptionKeys, configError, integerOption } from '../option-checks.js';
 import { closedStoreError, storeFailedError } from './failures.js';
 import { OptOutHasher, type OptOutStore } from './opt-out.js';
-import { checkOptionKeys, configError, integerInRange } from './options.js';
 
 /**
  * Options of {@link SqliteOptOutStore}.
@@ -95,7 +95,7 @@ export class SqliteOptOutStore implements OptOutStore {
       throw configError(`${NAME}: table must be 1 to 63 letters, digits or "_", not starting with a digit`);
     }
     this.#table = table;
-    const busyTimeoutMs = integerInRange(options.busyTimeoutMs, 'busyTimeoutMs', 0, 60_000, 1_000);
+    const busyTimeoutMs = integerOption('busyTimeoutMs', options.busyTimeoutMs, 1_000, 0, 60_000);
     const Driver = loadDriver();
     let db: Database | undefined;
     try {

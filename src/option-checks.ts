@@ -1,8 +1,9 @@
 /**
- * Option checks shared by the state layer: every store and the sealing functions check their options
- * where they enter, with `UID2_INVALID_CONFIG` errors that name the option and never its value.
+ * Option checks shared by the client's options (config.ts) and the state layer's stores and sealing:
+ * each checks its options where they enter, with `UID2_INVALID_CONFIG` errors that name the option and
+ * never its value. A leaf: it imports only errors.ts.
  */
-import { Uid2Error } from '../errors.js';
+import { Uid2Error } from './errors.js';
 
 /** A `UID2_INVALID_CONFIG` error (not retryable: the same options fail the same way). */
 export function configError(message: string): Uid2Error {
@@ -25,12 +26,12 @@ export function checkOptionKeys(options: unknown, owner: string, allowed: readon
 }
 
 /** An integer option in [min, max], or `fallback` when absent. */
-export function integerInRange(
-  value: unknown,
+export function integerOption(
   name: string,
+  value: unknown,
+  fallback: number,
   min: number,
   max: number,
-  fallback: number,
 ): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
