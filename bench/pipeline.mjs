@@ -30,7 +30,7 @@ export async function loadLibrary(distUrl = new URL('../dist/', import.meta.url)
     decryptTokenGenerateResponse: index.decryptTokenGenerateResponse,
     decryptTokenRefreshResponse: index.decryptTokenRefreshResponse,
     encryptTokenGenerateRequest: index.encryptTokenGenerateRequest,
-    decodeSecretKey: envelope.decodeSecretKey ?? index.decodeSecretKey,
+    decodeSecretKey: envelope.decodeSecretKey ?? (await load('keys.js')).decodeSecretKey,
     sealGenerateResponse: envelope.sealGenerateResponse,
     sealRefreshResponse: envelope.sealRefreshResponse,
     sealRequestEnvelope: envelope.sealRequestEnvelope,

@@ -294,5 +294,3 @@ export function sealRefreshResponse(
 ): Buffer {
   return Buffer.concat([iv, gcmEncrypt(key, iv, Buffer.from(json, 'utf8'))]);
 }
-
-export { decodeSecretKey, type SecretKeyInput } from './keys.js';

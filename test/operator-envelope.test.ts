@@ -2,10 +2,12 @@
  * The local operator's request-envelope checks (PROTOCOL.md §2.2 a–j), driven over raw HTTP with the
  * exact messages, the asymmetric timestamp window and binary mode with its text fallback.
  */
+
 import { readFileSync } from 'node:fs';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeSecretKey, openGenerateResponse, sealRequestEnvelope } from '../src/envelope.js';
+import { openGenerateResponse, sealRequestEnvelope } from '../src/envelope.js';
+import { decodeSecretKey } from '../src/keys.js';
 import { type LocalOperator, startLocalOperator } from '../src/testing/index.js';
 
 const HINT =

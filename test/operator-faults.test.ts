@@ -2,14 +2,11 @@
  * Every injected fault of the local operator, observed over raw HTTP, plus the queue rules: per
  * endpoint, `count` uses, first in first out.
  */
+
 import { Agent, request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  decodeSecretKey,
-  openGenerateResponse,
-  openRefreshResponse,
-  sealRequestEnvelope,
-} from '../src/envelope.js';
+import { openGenerateResponse, openRefreshResponse, sealRequestEnvelope } from '../src/envelope.js';
+import { decodeSecretKey } from '../src/keys.js';
 import {
   type FaultSpec,
   type IdentityBody,

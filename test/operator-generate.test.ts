@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeSecretKey, sealRequestEnvelope } from '../src/envelope.js';
+import { sealRequestEnvelope } from '../src/envelope.js';
 import { sha256Base64 } from '../src/input.js';
+import { decodeSecretKey } from '../src/keys.js';
 import {
   generateApiKey,
   generateSecretKey,

@@ -3,14 +3,11 @@
  * stage 2 with authenticated and unauthenticated statuses, binary mode, a mobile SDK's form-typed call,
  * expiry through the clock, opt-out, key rotation.
  */
+
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  decodeSecretKey,
-  openGenerateResponse,
-  openRefreshResponse,
-  sealRequestEnvelope,
-} from '../src/envelope.js';
+import { openGenerateResponse, openRefreshResponse, sealRequestEnvelope } from '../src/envelope.js';
+import { decodeSecretKey } from '../src/keys.js';
 import { type IdentityBody, type LocalOperator, startLocalOperator } from '../src/testing/index.js';
 
 let op: LocalOperator;

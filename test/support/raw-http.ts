@@ -1,8 +1,10 @@
 /**
  * Raw HTTP to the local operator, for tests that must not go through the client.
  */
+
 import { request } from 'undici';
-import { decodeSecretKey, openGenerateResponse, sealRequestEnvelope } from '../../src/envelope.js';
+import { openGenerateResponse, sealRequestEnvelope } from '../../src/envelope.js';
+import { decodeSecretKey } from '../../src/keys.js';
 import type { LocalOperator } from '../../src/testing/index.js';
 
 /** POSTs and reads the whole answer as text. */
