@@ -81,17 +81,7 @@ export const refreshResponseSchema = z.discriminatedUnion('status', [
  */
 export const validateResponseSchema = z.looseObject({ status: z.literal('success'), body: z.boolean() });
 
-/** A plain-JSON operator error body (`{"status":"client_error","message":"..."}`). */
-export const operatorErrorSchema = z.looseObject({
-  status: z.string().optional(),
-  message: z.string().optional(),
-});
-
 export type IssuedIdentityShape = z.infer<typeof issuedIdentitySchema>;
-export type StoredIdentityShape = z.infer<typeof storedIdentitySchema>;
-export type GenerateResponseShape = z.infer<typeof generateResponseSchema>;
-export type RefreshResponseShape = z.infer<typeof refreshResponseSchema>;
-export type ValidateResponseShape = z.infer<typeof validateResponseSchema>;
 
 /** Describes a zod failure by paths and issue codes only, never by values. */
 function describeIssues(error: z.ZodError): string {
