@@ -181,8 +181,16 @@ export class PublisherClient {
     const signal = callSignal(options);
     const current = identityArgument(identity);
     this.#checkOpen();
+    return this.#refreshParsed(current, signal);
+  }
+
+  /** Refresh of an identity already parsed: the local expiry check, then the shared request. */
+  #refreshParsed(current: Identity, signal: AbortSignal | undefined): Promise<RefreshResult> {
     if (!isRefreshable(current, this.#clock.conservative())) {
-      return { status: 'expired_token', detail: 'refresh_expires has passed; no request was sent' };
+      return Promise.resolve({
+        status: 'expired_token',
+        detail: 'refresh_expires has passed; no request was sent',
+      });
     }
     return this.#refreshes.run(current.refresh_token, signal, () => this.#refresh(current));
   }
@@ -202,11 +210,11 @@ export class PublisherClient {
     identity: Identity | string,
     options?: CallOptions,
   ): Promise<IdentityCurrent | RefreshResult> {
-    callSignal(options);
+    const signal = callSignal(options);
     const current = identityArgument(identity);
     this.#checkOpen();
     if (!isDueForRefresh(current, this.#clock.corrected())) return identityCurrent(current);
-    return this.refreshToken(current, options);
+    return this.#refreshParsed(current, signal);
   }
 
   /**
